@@ -1,0 +1,26 @@
+//! # cc-notify-core
+//!
+//! Every decision of [cc-notify](https://github.com/cc-notify/cc-notify), the tool that pushes
+//! a notification to your phone when your coding agent finishes a turn, fails, or needs input —
+//! only when you have walked away.
+//!
+//! The crate is pure where it can be: the turn-state machine, the delay policy, the presence
+//! verdict, rendering and redaction are functions of their inputs, with no clocks, processes or
+//! network inside. The binary wires them to stdin, files, processes and HTTP.
+//!
+//! Build your own notifier by implementing [`Notifier`]; plug in your own presence signal with
+//! [`ActivityProbe`] and your own timing with [`DelayPolicy`].
+
+pub mod activity;
+pub mod decision;
+pub mod delay;
+pub mod event;
+pub mod notification;
+pub mod notifier;
+
+pub use activity::{Activity, ActivityProbe, ProbeError};
+pub use decision::DecisionKind;
+pub use delay::{Bands, DelayPolicy};
+pub use event::{EventKind, HookEvent};
+pub use notification::{Kind, Notification};
+pub use notifier::{Notifier, NotifyError, Receipt};

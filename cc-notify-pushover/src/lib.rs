@@ -1,0 +1,1 @@
+//! Pushover sender (in progress).
