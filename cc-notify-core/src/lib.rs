@@ -13,10 +13,25 @@
 
 pub mod activity;
 pub mod decision;
+pub mod decision_log;
 pub mod delay;
+pub mod engine;
 pub mod event;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod notification;
 pub mod notifier;
+pub mod outcome;
+pub mod presence;
+pub mod redact;
+pub mod render;
+pub mod state;
+pub mod store;
+#[cfg(feature = "test-support")]
+pub mod testing;
+pub mod text;
+pub mod transcript;
+pub mod tty;
 
 pub use activity::{Activity, ActivityProbe, ProbeError};
 pub use decision::DecisionKind;

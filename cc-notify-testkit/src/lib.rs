@@ -1,1 +1,6 @@
-//! Test fakes (in progress).
+//! Test fakes for cc-notify, all listening on 127.0.0.1 only: a Pushover API fake that
+//! enforces the documented rules, and a stand-in for the Anthropic Messages API that lets the
+//! real Claude Code CLI run scripted turns.
+
+pub mod anthropic;
+pub mod pushover;
