@@ -1,1 +1,178 @@
-//! In progress.
+//! What cc-notify remembers about one Claude Code session between hook invocations.
+//!
+//! Each hook run is a fresh process, so the [engine](crate::engine) reads a [`SessionState`],
+//! steps it with one event and writes it back. The state is stored as JSON; every field
+//! defaults, so a file written by an older version still loads.
+
+use serde::{Deserialize, Serialize};
+
+use crate::notification::Kind;
+
+/// The most progress message ids a [`ProgressCursor`] keeps.
+pub const PROGRESS_SEEN_MAX: usize = 64;
+
+/// Everything remembered about one session.
+#[derive(Serialize, Deserialize, Default, Clone, Debug, PartialEq)]
+#[serde(default)]
+pub struct SessionState {
+    /// The current (or last) turn; `None` before the first prompt was seen.
+    pub turn: Option<Turn>,
+    /// The push waiting to be sent, if any. A session has at most one.
+    pub pending: Option<Pending>,
+    /// When a Done push of this session was last delivered (Unix ms), for the rate limit.
+    pub last_done_push_ms: Option<u64>,
+    /// The id the next scheduled push gets; only ever grows.
+    pub next_push_id: u64,
+    /// How far progress pushes have read the transcript.
+    pub progress: ProgressCursor,
+}
+
+/// One turn: from a person's prompt to the Stop that ends the work it started.
+#[derive(Serialize, Deserialize, Default, Clone, Debug, PartialEq, Eq)]
+#[serde(default)]
+pub struct Turn {
+    /// When the prompt was submitted (Unix ms); `None` when the turn began before cc-notify saw
+    /// it (the first event seen was a tool call).
+    pub started_ms: Option<u64>,
+    /// The `prompt_id` of the prompt that started the turn.
+    pub prompt_id: Option<String>,
+    /// Tool calls of the main agent that failed during the turn.
+    pub tool_failures: u32,
+    /// Failures reported by PostToolUseFailure since the last PostToolBatch.
+    pub failures_since_batch: u32,
+    /// The main agent's most recent tool call (round) failed.
+    pub last_tool_failed: bool,
+    /// When the turn ended with a Stop or StopFailure (Unix ms); `None` while it runs.
+    pub stopped_ms: Option<u64>,
+    /// A push about this turn has been delivered (reset when a background task reopens it).
+    pub push_delivered: bool,
+}
+
+impl Turn {
+    /// A turn started by a prompt at `now_ms`.
+    pub fn started(now_ms: u64, prompt_id: Option<String>) -> Self {
+        Turn {
+            started_ms: Some(now_ms),
+            prompt_id,
+            ..Turn::default()
+        }
+    }
+
+    /// The turn has not ended yet.
+    pub fn is_open(&self) -> bool {
+        self.stopped_ms.is_none()
+    }
+}
+
+/// The push a deliverer process is waiting to send.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Pending {
+    /// The push's id, unique within the session.
+    #[serde(default)]
+    pub id: u64,
+    /// What the push is about.
+    #[serde(default = "kind_done")]
+    pub kind: Kind,
+    /// When it was scheduled (Unix ms).
+    #[serde(default)]
+    pub scheduled_ms: u64,
+    /// When it is due (Unix ms).
+    #[serde(default)]
+    pub fire_at_ms: u64,
+    /// The process that will send it, once spawned.
+    #[serde(default)]
+    pub deliverer: Option<ProcessRef>,
+}
+
+fn kind_done() -> Kind {
+    Kind::Done
+}
+
+/// A process, identified so that a reused pid cannot be mistaken for it.
+#[derive(Serialize, Deserialize, Default, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(default)]
+pub struct ProcessRef {
+    /// The process id.
+    pub pid: u32,
+    /// The process's start time (clock ticks since boot on Linux).
+    pub start_time: u64,
+}
+
+/// Where progress pushes stopped reading the transcript.
+#[derive(Serialize, Deserialize, Default, Clone, Debug, PartialEq, Eq)]
+#[serde(default)]
+pub struct ProgressCursor {
+    /// Byte offset in the transcript up to which records were read.
+    pub offset: u64,
+    /// Message ids already pushed, newest last, at most [`PROGRESS_SEEN_MAX`].
+    pub seen: Vec<String>,
+}
+
+impl ProgressCursor {
+    /// Remembers a pushed message id, forgetting the oldest beyond [`PROGRESS_SEEN_MAX`].
+    /// Returns false when the id was already known.
+    pub fn remember(&mut self, message_id: &str) -> bool {
+        if self.seen.iter().any(|s| s == message_id) {
+            return false;
+        }
+        if self.seen.len() >= PROGRESS_SEEN_MAX {
+            let excess = self.seen.len() + 1 - PROGRESS_SEEN_MAX;
+            self.seen.drain(..excess);
+        }
+        self.seen.push(message_id.to_owned());
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn old_and_partial_files_still_load() {
+        let s: SessionState = serde_json::from_str("{}").unwrap();
+        assert_eq!(s, SessionState::default());
+        let s: SessionState = serde_json::from_str(
+            r#"{"turn":{"started_ms":5},"pending":{"id":3,"kind":"needs_input"},"future":1}"#,
+        )
+        .unwrap();
+        assert_eq!(s.turn.unwrap().started_ms, Some(5));
+        let p = s.pending.unwrap();
+        assert_eq!((p.id, p.kind, p.deliverer), (3, Kind::NeedsInput, None));
+    }
+
+    #[test]
+    fn state_round_trips_through_json() {
+        let s = SessionState {
+            turn: Some(Turn::started(10, Some("p".into()))),
+            pending: Some(Pending {
+                id: 1,
+                kind: Kind::Error,
+                scheduled_ms: 10,
+                fire_at_ms: 20,
+                deliverer: Some(ProcessRef {
+                    pid: 7,
+                    start_time: 99,
+                }),
+            }),
+            last_done_push_ms: Some(3),
+            next_push_id: 2,
+            progress: ProgressCursor::default(),
+        };
+        let json = serde_json::to_string(&s).unwrap();
+        assert_eq!(serde_json::from_str::<SessionState>(&json).unwrap(), s);
+    }
+
+    #[test]
+    fn progress_cursor_stays_bounded_and_dedups() {
+        let mut c = ProgressCursor::default();
+        assert!(c.remember("m0"));
+        assert!(!c.remember("m0"));
+        for i in 1..200 {
+            c.remember(&format!("m{i}"));
+        }
+        assert_eq!(c.seen.len(), PROGRESS_SEEN_MAX);
+        assert_eq!(c.seen.last().map(String::as_str), Some("m199"));
+        assert!(!c.seen.iter().any(|s| s == "m0"));
+    }
+}
