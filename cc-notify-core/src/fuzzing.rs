@@ -1,1 +1,74 @@
-//! In progress.
+//! Fuzz bodies, shared by the cargo-fuzz targets in `fuzz/` and by the corpus test that runs them
+//! on stable. Each panics when an invariant breaks; none touches the file system.
+
+use crate::event::HookEvent;
+use crate::transcript::{Scan, last_turn_in, scan_bytes};
+
+/// Parses `data` as a hook event: never panics, and an accepted event names the
+/// `hook_event_name` and `session_id` of the document.
+pub fn hook_event(data: &[u8]) {
+    let Ok(event) = HookEvent::parse(data) else {
+        return;
+    };
+    let doc: serde_json::Value =
+        serde_json::from_slice(data).unwrap_or_else(|e| panic!("accepted invalid JSON: {e}"));
+    assert_eq!(doc["hook_event_name"].as_str(), Some(event.name()));
+    assert_eq!(doc["session_id"].as_str(), Some(event.session_id.as_str()));
+}
+
+/// Runs the tail lookup and the incremental scan over `data` as a transcript.
+///
+/// Checks: offsets are line starts, never go backwards and never pass the end; scanning a
+/// growing file in pieces (resuming at `next_offset`) yields exactly what one scan of the whole
+/// file does.
+pub fn transcript(data: &[u8]) {
+    let line_start = |off: u64| off == 0 || data.get(off as usize - 1) == Some(&b'\n');
+    let len = data.len() as u64;
+
+    if let Ok(tail) = last_turn_in(data) {
+        if let Some(p) = tail.prompt_offset {
+            assert!(
+                p < len && line_start(p),
+                "prompt offset {p} is not a line start"
+            );
+        }
+        assert!(!tail.last_tool_failed || tail.failed_tools > 0);
+    }
+
+    let whole = checked_scan(data, 0);
+    let mut pieces = Vec::new();
+    let mut offset = 0;
+    for cut in [len / 3, len / 2, len - len / 5, len] {
+        let scan = checked_scan(&data[..cut as usize], offset);
+        offset = scan.next_offset;
+        pieces.extend(scan.messages);
+    }
+    assert_eq!(
+        pieces, whole.messages,
+        "scan in pieces differs from one scan"
+    );
+    assert_eq!(offset, whole.next_offset);
+    assert!(line_start(offset));
+
+    for from in [1, len / 2, len.saturating_sub(1)] {
+        checked_scan(data, from.min(len));
+    }
+}
+
+/// Scans `data` from `offset`, which must succeed, and checks the offsets it reports.
+fn checked_scan(data: &[u8], offset: u64) -> Scan {
+    let scan = scan_bytes(data, offset).unwrap_or_else(|e| panic!("scan from {offset}: {e}"));
+    let len = data.len() as u64;
+    assert!(
+        (offset..=len).contains(&scan.next_offset),
+        "next_offset {} outside {offset}..={len}",
+        scan.next_offset
+    );
+    let mut prev = None;
+    for m in &scan.messages {
+        assert!(m.offset >= offset && m.offset < scan.next_offset);
+        assert!(prev < Some(m.offset), "messages out of order");
+        prev = Some(m.offset);
+    }
+    scan
+}
