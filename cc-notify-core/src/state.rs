@@ -130,14 +130,14 @@ mod tests {
 
     #[test]
     fn old_and_partial_files_still_load() {
-        let s: SessionState = serde_json::from_str("{}").unwrap();
+        let s: SessionState = serde_json::from_str("{}").expect("loads");
         assert_eq!(s, SessionState::default());
         let s: SessionState = serde_json::from_str(
             r#"{"turn":{"started_ms":5},"pending":{"id":3,"kind":"needs_input"},"future":1}"#,
         )
-        .unwrap();
-        assert_eq!(s.turn.unwrap().started_ms, Some(5));
-        let p = s.pending.unwrap();
+        .expect("loads");
+        assert_eq!(s.turn.expect("turn").started_ms, Some(5));
+        let p = s.pending.expect("pending");
         assert_eq!((p.id, p.kind, p.deliverer), (3, Kind::NeedsInput, None));
     }
 
@@ -159,8 +159,11 @@ mod tests {
             next_push_id: 2,
             progress: ProgressCursor::default(),
         };
-        let json = serde_json::to_string(&s).unwrap();
-        assert_eq!(serde_json::from_str::<SessionState>(&json).unwrap(), s);
+        let json = serde_json::to_string(&s).expect("serialises");
+        assert_eq!(
+            serde_json::from_str::<SessionState>(&json).expect("loads"),
+            s
+        );
     }
 
     #[test]
