@@ -190,7 +190,7 @@ pub struct Loaded {
     /// The file that was read.
     pub path: PathBuf,
     /// Whether the file existed; a missing file means all defaults.
-    pub file_exists: bool,
+    pub existed: bool,
     /// Accepted but questionable settings, each naming its key.
     pub warnings: Vec<String>,
 }
@@ -237,11 +237,46 @@ pub fn is_private(path: &Path) -> io::Result<bool> {
     Ok(std::fs::metadata(path)?.permissions().mode() & 0o077 == 0)
 }
 
+/// Loads the config for an interactive command (`send`, `doctor`…) from [`config_path`] and
+/// the process environment; prints the warnings, or the error and gives exit code 1.
+pub fn load_interactive() -> Result<Config, std::process::ExitCode> {
+    let env = |name: &str| std::env::var(name).ok();
+    let Some(path) = config_path() else {
+        let mut config = Config::default();
+        apply_env(&mut config, &env);
+        return Ok(config);
+    };
+    match load(&path, &env) {
+        Ok(loaded) => {
+            for w in &loaded.warnings {
+                eprintln!("cc-notify: warning: {}: {w}", path.display());
+            }
+            Ok(loaded.config)
+        }
+        Err(e) => {
+            eprintln!("cc-notify: {e}");
+            Err(std::process::ExitCode::FAILURE)
+        }
+    }
+}
+
+/// Overrides the Pushover credentials with the environment's, strongest variable first.
+fn apply_env(config: &mut Config, env: &dyn Fn(&str) -> Option<String>) {
+    for (vars, field) in [
+        (TOKEN_VARS, &mut config.pushover.token),
+        (USER_VARS, &mut config.pushover.user),
+    ] {
+        if let Some(value) = vars.iter().find_map(|v| env(v).filter(|s| !s.is_empty())) {
+            *field = value;
+        }
+    }
+}
+
 /// Reads and validates the config file at `path`; a missing file gives the defaults.
 /// `env` looks up environment variables, whose Pushover credentials override the file's
 /// (see [`TOKEN_VARS`], [`USER_VARS`]).
 pub fn load(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Loaded, ConfigError> {
-    let (text, file_exists) = match std::fs::read_to_string(path) {
+    let (text, existed) = match std::fs::read_to_string(path) {
         Ok(text) => (text, true),
         Err(e) if e.kind() == io::ErrorKind::NotFound => (String::new(), false),
         Err(source) => {
@@ -252,18 +287,11 @@ pub fn load(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Loaded,
         }
     };
     let (mut config, warnings) = parse(&text).map_err(|e| e.locate(path, &text))?;
-    for (vars, field) in [
-        (TOKEN_VARS, &mut config.pushover.token),
-        (USER_VARS, &mut config.pushover.user),
-    ] {
-        if let Some(value) = vars.iter().find_map(|v| env(v).filter(|s| !s.is_empty())) {
-            *field = value;
-        }
-    }
+    apply_env(&mut config, env);
     Ok(Loaded {
         config,
         path: path.to_owned(),
-        file_exists,
+        existed,
         warnings,
     })
 }
@@ -581,7 +609,7 @@ mod tests {
     fn missing_file_gives_the_documented_defaults() {
         let dir = tempfile::tempdir().unwrap();
         let loaded = load(&dir.path().join("absent.toml"), &no_env).unwrap();
-        assert!(!loaded.file_exists);
+        assert!(!loaded.existed);
         assert!(loaded.warnings.is_empty());
         let c = loaded.config;
         assert_eq!(c.timing.bands.as_slice(), &[(60, 20), (120, 15), (300, 10)]);
@@ -632,7 +660,7 @@ outbox_max_age = 600
 retries = 0
 "#;
         let loaded = load_text(text, &no_env).unwrap();
-        assert!(loaded.file_exists);
+        assert!(loaded.existed);
         let c = loaded.config;
         assert_eq!(c.pushover.token, TOKEN);
         assert_eq!(c.pushover.api_url, "http://127.0.0.1:9/1/messages.json");
@@ -754,11 +782,20 @@ retries = 0
             move |k: &str| map.get(k).map(|v| v.to_string())
         };
         let c = load_text(file, &no_env).unwrap().config.pushover;
-        assert_eq!((c.token.as_str(), c.user.as_str()), ("from-file", "user-file"));
+        assert_eq!(
+            (c.token.as_str(), c.user.as_str()),
+            ("from-file", "user-file")
+        );
 
-        let env = env_of(&[("PUSHOVER_TOKEN", "generic"), ("PUSHOVER_USER", "u-generic")]);
+        let env = env_of(&[
+            ("PUSHOVER_TOKEN", "generic"),
+            ("PUSHOVER_USER", "u-generic"),
+        ]);
         let c = load_text(file, &env).unwrap().config.pushover;
-        assert_eq!((c.token.as_str(), c.user.as_str()), ("generic", "u-generic"));
+        assert_eq!(
+            (c.token.as_str(), c.user.as_str()),
+            ("generic", "u-generic")
+        );
 
         let env = env_of(&[
             ("PUSHOVER_TOKEN", "generic"),
@@ -766,7 +803,10 @@ retries = 0
             ("CC_NOTIFY_PUSHOVER_USER", ""),
         ]);
         let c = load_text(file, &env).unwrap().config.pushover;
-        assert_eq!((c.token.as_str(), c.user.as_str()), ("specific", "user-file"));
+        assert_eq!(
+            (c.token.as_str(), c.user.as_str()),
+            ("specific", "user-file")
+        );
     }
 
     #[test]
