@@ -16,6 +16,9 @@
 //!   reported.
 //! * Stop ends the turn with a Done or Error push after the delay policy's wait; a Stop with
 //!   background tasks running is a pause, not an end. StopFailure pushes an Error at once.
+//! * A Stop with `stop_hook_active` (the turn went on after a Stop hook blocked) replaces a
+//!   still-pending push with one carrying the newer reply, and pushes nothing if the turn's
+//!   push was already delivered: one push per turn either way.
 //! * A permission or MCP dialog pushes NeedsInput; any later event except a Notification
 //!   cancels it (the dialog was answered). `idle_prompt` pushes NeedsInput unless a push about
 //!   the turn is already pending or delivered.
