@@ -576,6 +576,7 @@ fn parse(text: &str) -> Result<(Config, Vec<String>), Unlocated> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use std::collections::HashMap;
@@ -752,7 +753,7 @@ retries = 0
         );
         for key in ["typing_window", "rate_limit"] {
             let e = err(&format!("[timing]\n{key} = 100000\n"));
-            assert!(e.starts_with(&format!("config.toml:2:")), "{e}");
+            assert!(e.starts_with("config.toml:2:"), "{e}");
             assert!(e.contains(&format!("timing.{key}: 100000 s")), "{e}");
         }
         let e = err("[delivery]\noutbox_max_age = 999999\n");
