@@ -1,0 +1,249 @@
+//! End-to-end tests: the real Claude Code CLI, driven against a local stand-in for the
+//! Anthropic API, runs `cc-notify hook` for its events; pushes land in a Pushover fake.
+//!
+//! Needs Claude Code and tmux (`bash .ci/e2e-setup.sh` installs both and prints the path), then:
+//!
+//! ```sh
+//! CC_NOTIFY_E2E_CLAUDE="$(bash .ci/e2e-setup.sh)" \
+//!     cargo test -p cc-notify-cli --test e2e -- --ignored --test-threads=1
+//! ```
+//!
+//! Run without `CC_NOTIFY_E2E_CLAUDE`, every test fails (never passes vacuously).
+
+#[path = "e2e/harness.rs"]
+mod harness;
+#[path = "e2e/tmux.rs"]
+mod tmux;
+
+use std::time::Duration;
+
+use cc_notify_testkit::anthropic::{
+    self, PERMISSION_REPLY, SECRET_API_KEY, SECRET_GITHUB_TOKEN, Script,
+};
+use harness::{Setup, World, wait_for};
+use tmux::Tui;
+
+/// Delay after a short turn in `claude -p` tests: short, nobody can type there anyway.
+const PRINT_DELAY: u64 = 2;
+/// Delay after a short turn in UI tests: longer than the typing window (10 s) plus the time
+/// a turn takes, so the keystrokes that submitted the prompt do not count as typing.
+const TUI_DELAY: u64 = 12;
+/// Upper bound for anything to happen; generous, only reached when a test fails.
+const PATIENCE: Duration = Duration::from_secs(45);
+/// The dialog Claude Code shows for a tool call that needs permission.
+const PERMISSION_DIALOG: &str = "Do you want to proceed?";
+
+fn print_world() -> World {
+    World::new(Setup {
+        delay_secs: PRINT_DELAY,
+        headless: "notify",
+    })
+}
+
+fn tui_world() -> World {
+    World::new(Setup {
+        delay_secs: TUI_DELAY,
+        headless: "skip",
+    })
+}
+
+/// Waits for the first `fired` decision of `kind` and returns the pushes by then.
+fn fired(world: &World, kind: &str) -> Vec<harness::Push> {
+    world.wait_for_decision("fired", Some(kind), PATIENCE);
+    world.wait_for_pushes(1, PATIENCE)
+}
+
+#[test]
+#[ignore = "end-to-end: needs Claude Code and tmux, see .ci/e2e-setup.sh"]
+fn print_plain_turn_pushes_one_done_with_the_reply() {
+    let world = print_world();
+    let reply = "The build is green and 42 tests pass.";
+    let out = world.run_print(&anthropic::say(reply));
+    assert!(out.contains(reply), "claude printed {out:?}");
+
+    let pushes = fired(&world, "done");
+    assert_eq!(pushes.len(), 1, "{}", world.diagnostics());
+    assert!(
+        pushes[0].message.contains(reply),
+        "push {:?} lacks the reply",
+        pushes[0]
+    );
+}
+
+#[test]
+#[ignore = "end-to-end: needs Claude Code and tmux, see .ci/e2e-setup.sh"]
+fn print_turn_whose_last_tool_fails_pushes_one_error() {
+    let world = print_world();
+    world.run_print(&Script::ToolFails.prompt());
+
+    let pushes = fired(&world, "error");
+    assert_eq!(pushes.len(), 1, "{}", world.diagnostics());
+    assert!(
+        world.decisions("fired", Some("done")).is_empty(),
+        "a failed turn was also pushed as done\n{}",
+        world.diagnostics()
+    );
+}
+
+#[test]
+#[ignore = "end-to-end: needs Claude Code and tmux, see .ci/e2e-setup.sh"]
+fn print_turn_that_recovers_from_a_failed_tool_pushes_done_mentioning_it() {
+    let world = print_world();
+    world.run_print(&Script::FailThenOk.prompt());
+
+    let pushes = fired(&world, "done");
+    assert_eq!(pushes.len(), 1, "{}", world.diagnostics());
+    assert!(
+        pushes[0].message.to_lowercase().contains("failed"),
+        "push {:?} does not mention the failed tool call",
+        pushes[0]
+    );
+}
+
+#[test]
+#[ignore = "end-to-end: needs Claude Code and tmux, see .ci/e2e-setup.sh"]
+fn print_reply_with_secrets_is_redacted_in_the_push_and_the_log() {
+    let world = print_world();
+    world.run_print(&Script::Secret.prompt());
+
+    let pushes = fired(&world, "done");
+    assert_eq!(pushes.len(), 1, "{}", world.diagnostics());
+    let push = &pushes[0];
+    assert!(push.message.contains("[redacted]"), "push {push:?}");
+    let log = std::fs::read_to_string(world.state.join("log.jsonl")).unwrap_or_default();
+    for secret in [SECRET_API_KEY, SECRET_GITHUB_TOKEN] {
+        // The distinctive middle of each secret must appear nowhere.
+        let core = &secret[12..30];
+        assert!(!push.message.contains(core), "secret in push {push:?}");
+        assert!(!push.title.contains(core), "secret in push title {push:?}");
+        assert!(!log.contains(core), "secret in the decision log:\n{log}");
+    }
+}
+
+#[test]
+#[ignore = "end-to-end: needs Claude Code and tmux, see .ci/e2e-setup.sh"]
+fn tui_turn_then_idle_keyboard_pushes_once_after_the_delay() {
+    let world = tui_world();
+    let tui = Tui::start(&world, "idle");
+    let reply = "Refactor finished.";
+    tui.submit(&anthropic::say(reply));
+    tui.wait_for_screen(reply, PATIENCE, &world);
+
+    let pushes = fired(&world, "done");
+    assert_eq!(pushes.len(), 1, "{}", world.diagnostics());
+    assert!(pushes[0].message.contains(reply), "push {:?}", pushes[0]);
+    // It waited the band's delay after the turn ended before pushing.
+    let scheduled = world.wait_for_decision("scheduled", Some("done"), PATIENCE);
+    let fired_at = world.decisions("fired", Some("done"))[0]["ts_ms"].as_u64();
+    let scheduled_at = scheduled["ts_ms"].as_u64();
+    match (scheduled_at, fired_at) {
+        (Some(s), Some(f)) => assert!(
+            f + 1000 >= s + TUI_DELAY * 1000,
+            "pushed {} ms after scheduling, delay is {TUI_DELAY} s\n{}",
+            f.saturating_sub(s),
+            world.diagnostics()
+        ),
+        _ => panic!("log entries lack ts_ms\n{}", world.diagnostics()),
+    }
+    drop(tui);
+}
+
+#[test]
+#[ignore = "end-to-end: needs Claude Code and tmux, see .ci/e2e-setup.sh"]
+fn tui_typing_during_the_delay_skips_the_push() {
+    let world = tui_world();
+    let tui = Tui::start(&world, "typing");
+    tui.submit(&anthropic::say("Lint is clean."));
+    tui.wait_for_screen("Lint is clean.", PATIENCE, &world);
+
+    // The pty's atime only moves once per aligned 8 s bucket, so keep typing (a key a second)
+    // until cc-notify has decided; typing across more than 8 s always moves it.
+    let pty = tui.pty();
+    let atime = || std::fs::metadata(&pty).and_then(|m| m.accessed()).ok();
+    let before = atime();
+    let decided = wait_for(PATIENCE, || {
+        tui.type_text("x");
+        std::thread::sleep(Duration::from_secs(1));
+        !world.decisions("skipped_typing", None).is_empty()
+            || !world.decisions("fired", None).is_empty()
+    });
+    assert_ne!(
+        atime(),
+        before,
+        "the kernel never moved the pty's atime while typing; the probe cannot work here"
+    );
+    assert!(decided, "no decision while typing\n{}", world.diagnostics());
+    assert!(
+        !world.decisions("skipped_typing", Some("done")).is_empty(),
+        "{}",
+        world.diagnostics()
+    );
+    assert!(world.pushes().is_empty(), "{}", world.diagnostics());
+    drop(tui);
+}
+
+#[test]
+#[ignore = "end-to-end: needs Claude Code and tmux, see .ci/e2e-setup.sh"]
+fn tui_next_prompt_before_the_delay_cancels_the_first_push() {
+    let world = tui_world();
+    let tui = Tui::start(&world, "cancel");
+    tui.submit(&anthropic::say("First answer."));
+    tui.wait_for_screen("First answer.", PATIENCE, &world);
+    world.wait_for_decision("scheduled", Some("done"), PATIENCE);
+    tui.submit(&anthropic::say("Second answer."));
+    tui.wait_for_screen("Second answer.", PATIENCE, &world);
+
+    world.wait_for_decision("cancelled", None, PATIENCE);
+    // The second turn is left alone, so its push comes; by then the first one's time is long past.
+    let pushes = fired(&world, "done");
+    assert_eq!(pushes.len(), 1, "{}", world.diagnostics());
+    assert!(
+        pushes[0].message.contains("Second answer."),
+        "{}",
+        world.diagnostics()
+    );
+    drop(tui);
+}
+
+#[test]
+#[ignore = "end-to-end: needs Claude Code and tmux, see .ci/e2e-setup.sh"]
+fn tui_unanswered_permission_dialog_pushes_needs_input() {
+    let world = tui_world();
+    let tui = Tui::start(&world, "perm-open");
+    tui.submit(&Script::Permission.prompt());
+    tui.wait_for_screen(PERMISSION_DIALOG, PATIENCE, &world);
+
+    let pushes = fired(&world, "needs_input");
+    assert_eq!(pushes.len(), 1, "{}", world.diagnostics());
+    assert!(
+        !world.project.join("x.txt").exists(),
+        "the tool ran without permission"
+    );
+    drop(tui);
+}
+
+#[test]
+#[ignore = "end-to-end: needs Claude Code and tmux, see .ci/e2e-setup.sh"]
+fn tui_permission_answered_quickly_pushes_no_needs_input() {
+    let world = tui_world();
+    let tui = Tui::start(&world, "perm-answered");
+    tui.submit(&Script::Permission.prompt());
+    tui.wait_for_screen(PERMISSION_DIALOG, PATIENCE, &world);
+    tui.key("1"); // "Yes", well within the 6 s before Claude Code's permission_prompt.
+    tui.wait_for_screen(PERMISSION_REPLY, PATIENCE, &world);
+
+    // Synchronise on the turn's own Done push, which comes well after the 6 s mark.
+    let pushes = fired(&world, "done");
+    assert_eq!(pushes.len(), 1, "{}", world.diagnostics());
+    assert!(pushes[0].message.contains(PERMISSION_REPLY), "{pushes:?}");
+    assert!(
+        world.decisions("fired", Some("needs_input")).is_empty(),
+        "{}",
+        world.diagnostics()
+    );
+    assert!(
+        world.project.join("x.txt").exists(),
+        "the approved tool did not run"
+    );
+    drop(tui);
+}
