@@ -12,7 +12,8 @@
 //! Both skip everything that is not part of the main conversation: bookkeeping records
 //! (`attachment`, `system`, `api-request*`, `cost-state`, …), subagent sidechains
 //! (`isSidechain:true`), thinking and tool_use blocks, and malformed lines. Lines are checked
-//! with cheap byte searches before any JSON parsing, and lines of any length are handled
+//! with cheap byte searches before any JSON parsing (`"type":"assistant"`, `"type":"text"`, …,
+//! as Claude Code writes them: compact JSON, no spaces), and lines of any length are handled
 //! (a line is held in memory at most once, up to [`MAX_LINE`]).
 //!
 //! Files are opened with `O_NONBLOCK | O_NOFOLLOW` and refused unless they are regular files,
@@ -103,12 +104,12 @@ pub fn last_turn_in(data: &[u8]) -> Result<TurnTail, TranscriptError> {
 /// (see [`Scan`]); pass [`Scan::next_offset`] next time.
 pub fn scan_from(path: &Path, offset: u64) -> Result<Scan, TranscriptError> {
     let (file, len) = open_regular(path)?;
-    scan::scan(&FileSource { file, len }, offset)
+    scan::scan(&FileSource { file, len }, offset, MAX_LINE)
 }
 
 /// [`scan_from`] over a transcript held in memory.
 pub fn scan_bytes(data: &[u8], offset: u64) -> Result<Scan, TranscriptError> {
-    scan::scan(&data, offset)
+    scan::scan(&data, offset, MAX_LINE)
 }
 
 /// Random access to the transcript bytes, so one scanner serves files and byte slices.

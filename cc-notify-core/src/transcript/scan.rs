@@ -3,9 +3,10 @@
 use memchr::memchr_iter;
 
 use super::record::{Filter, Record};
-use super::{MAX_LINE, Source, TranscriptError};
+use super::{Source, TranscriptError};
 
-/// The read size; the buffer doubles while a line does not fit, up to [`MAX_LINE`].
+/// The read size; the buffer doubles while a line does not fit, up to
+/// [`MAX_LINE`](super::MAX_LINE).
 const BLOCK: usize = 1 << 20;
 
 /// What [`scan_from`](super::scan_from) found after an offset.
@@ -89,8 +90,12 @@ impl Collector {
     }
 }
 
-/// Reads the complete lines of `src` after `offset`.
-pub(super) fn scan<S: Source>(src: &S, offset: u64) -> Result<Scan, TranscriptError> {
+/// Reads the complete lines of `src` after `offset`; lines longer than `max_line` are skipped.
+pub(super) fn scan<S: Source>(
+    src: &S,
+    offset: u64,
+    max_line: usize,
+) -> Result<Scan, TranscriptError> {
     let len = src.len();
     if offset > len {
         return Err(TranscriptError::OffsetPastEnd { offset, len });
@@ -101,12 +106,8 @@ pub(super) fn scan<S: Source>(src: &S, offset: u64) -> Result<Scan, TranscriptEr
         open: None,
     };
     // `buf[..filled]` holds file bytes from `buf_start` on: a partial line, then new data.
-    let mut buf = vec![
-        0;
-        BLOCK
-            .min(usize::try_from(len - offset).unwrap_or(BLOCK))
-            .max(1)
-    ];
+    let first = usize::try_from(len - offset).unwrap_or(BLOCK);
+    let mut buf = vec![0; BLOCK.min(max_line).min(first).max(1)];
     let mut filled = 0;
     let mut buf_start = offset;
     let mut consumed = offset;
@@ -114,10 +115,10 @@ pub(super) fn scan<S: Source>(src: &S, offset: u64) -> Result<Scan, TranscriptEr
     let mut pos = offset;
     while pos < len {
         if filled == buf.len() {
-            if buf.len() < MAX_LINE {
-                buf.resize(buf.len().saturating_mul(2).min(MAX_LINE), 0);
+            if buf.len() < max_line {
+                buf.resize(buf.len().saturating_mul(2).min(max_line), 0);
             } else {
-                // A line longer than MAX_LINE: drop what we hold and skip to its end.
+                // A line longer than max_line: drop what we hold and skip to its end.
                 skipping = true;
                 buf_start += filled as u64;
                 filled = 0;
@@ -146,4 +147,31 @@ pub(super) fn scan<S: Source>(src: &S, offset: u64) -> Result<Scan, TranscriptEr
         next_offset: c.open.as_ref().map_or(consumed, |m| m.offset),
         messages: c.messages,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(id: &str, text: &str) -> String {
+        format!(
+            "{{\"type\":\"assistant\",\"message\":{{\"id\":\"{id}\",\"content\":[{{\"type\":\"text\",\"text\":\"{text}\"}}]}}}}\n"
+        )
+    }
+
+    #[test]
+    fn lines_longer_than_the_limit_are_skipped_and_never_split() {
+        let long = text("m2", &"x".repeat(1000));
+        let data = text("m1", "a") + &long + &text("m3", "b") + "{}\n";
+        let found = scan(&data.as_bytes(), 0, 256).unwrap();
+        let texts: Vec<_> = found.messages.iter().map(|m| m.text.as_str()).collect();
+        assert_eq!(texts, ["a", "b"]);
+        assert_eq!(found.next_offset, data.len() as u64);
+
+        // A long line still being written is not consumed.
+        let head = text("m1", "a");
+        let data = head.clone() + "{}\n" + &long[..long.len() - 1];
+        let found = scan(&data.as_bytes(), 0, 256).unwrap();
+        assert_eq!(found.next_offset, head.len() as u64 + 3);
+    }
 }
