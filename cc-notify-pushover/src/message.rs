@@ -102,6 +102,7 @@ impl<'a> MessageParams<'a> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
     use cc_notify_core::text::char_len;

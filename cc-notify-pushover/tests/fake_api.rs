@@ -1,5 +1,8 @@
 //! The Pushover sender against the fake Pushover API (cc-notify-testkit).
 
+// Tests may unwrap: a failure here is a test failure.
+#![allow(clippy::unwrap_used)]
+
 use std::time::Duration;
 
 use cc_notify_core::testing::{ConformanceHarness, Delivered, Mode, run_conformance};

@@ -4,8 +4,8 @@
 //! fake-pushover --requests FILE [--port-file FILE] [--accept-token T] [--accept-user U]
 //! ```
 //!
-//! Listens on 127.0.0.1 (random port), writes the port to `--port-file` atomically (temp file
-//! + rename), prints `listening on http://127.0.0.1:PORT`, appends each answered request to
+//! Listens on 127.0.0.1 (random port), writes the port to `--port-file` atomically (a temp
+//! file, then a rename), prints `listening on http://127.0.0.1:PORT`, appends each answered request to
 //! `--requests` as one JSON line (`{"path", "params", "status"}`), and runs until killed.
 
 use std::path::PathBuf;
