@@ -108,6 +108,10 @@ pub enum SettingsError {
     /// The cc-notify binary's path cannot be written into a JSON string.
     #[error("the path of the cc-notify binary is not UTF-8: {}", .0.display())]
     NonUtf8Path(PathBuf),
+    /// The command to register would not be recognised as ours later (the binary is not
+    /// named `cc-notify`), so install could not stay idempotent.
+    #[error("{0:?} does not run a binary named cc-notify; rename the binary to cc-notify")]
+    NotOurCommand(String),
     /// No settings file can be located.
     #[error(
         "cannot locate Claude Code's settings: set HOME or CLAUDE_CONFIG_DIR, or pass --settings FILE"
@@ -255,8 +259,12 @@ fn strip_group(mut group: Value, removed: &mut usize) -> Option<Value> {
 /// Idempotent: an existing group of ours for an event is replaced in place (so a new binary
 /// path replaces the old one), other stray entries of ours are removed, and events without
 /// one get a group appended. Everything else is kept in order. Refuses documents that are not
-/// an object, whose `hooks` is not an object, or where an event's value is not an array.
+/// an object, whose `hooks` is not an object, or where an event's value is not an array,
+/// and commands that do not run a binary named `cc-notify`.
 pub fn install(doc: Value, command: &str) -> Result<(Value, Changed), SettingsError> {
+    if !is_our_command(command) {
+        return Err(SettingsError::NotOurCommand(command.to_owned()));
+    }
     let original = doc.clone();
     let Value::Object(mut root) = doc else {
         return Err(SettingsError::shape("the settings are not a JSON object"));

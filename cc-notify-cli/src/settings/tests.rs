@@ -155,6 +155,12 @@ fn stray_entries_of_ours_are_cleaned_up() {
 }
 
 #[test]
+fn a_binary_not_named_cc_notify_is_refused() {
+    let e = install(json!({}), "/tmp/renamed hook").unwrap_err();
+    assert!(matches!(e, SettingsError::NotOurCommand(_)), "{e}");
+}
+
+#[test]
 fn malformed_settings_are_refused() {
     for (doc, why) in [
         (json!([]), "not a JSON object"),
