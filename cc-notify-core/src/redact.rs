@@ -51,16 +51,20 @@ pub fn redact(text: &str) -> Cow<'_, str> {
         }
         let hit = match c {
             b'=' | b':' => at_separator(b, i),
-            b'-' => private_key(b, i),
-            _ if i == 0 || !is_word(b[i - 1]) => at_word_start(b, i),
+            b'-' => private_key(b, i).or_else(|| prefixed_through(b, i)),
+            b'_' => prefixed_through(b, i),
+            b'/' => slack_hook(b, i),
+            b'J' if i >= 2 && &b[i - 2..i] == b"ey" && word_start(b, i - 2) => jwt(b, i - 2),
+            _ if word_start(b, i) => at_word_start(b, i),
             _ => None,
         };
         match hit {
-            // Every span starts at or after `i` and ends on an ASCII byte or the text's end,
-            // so the slices below are on character boundaries.
-            Some((start, end)) if start < end => {
+            // Spans end on an ASCII byte or the text's end, and start on an ASCII byte, so the
+            // slices below are on character boundaries. A span reaching back into one already
+            // replaced continues it.
+            Some((start, end)) if end > i && end > start.max(copied) => {
                 let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
-                o.push_str(&text[copied..start]);
+                o.push_str(&text[copied..start.max(copied)]);
                 o.push_str(REDACTED);
                 copied = end;
                 i = end;
@@ -77,10 +81,13 @@ pub fn redact(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// Bytes at which a secret (or the separator of a `key=value` pair) can start.
+/// Bytes at which a secret is checked for: the first separator of a prefixed token (`-`, `_`),
+/// of a pair (`=`, `:`), of a Slack webhook path (`/`), the `J` of a JWT's `eyJ`, and word
+/// starts `A` (AWS, Google) and `b`/`B` (bearer). Ordinary prose has few of them, so the loop
+/// rarely leaves its fast path.
 static TRIGGER: [bool; 256] = {
     let mut t = [false; 256];
-    let starts = b"sgrxAnpehbB=:-";
+    let starts = b"=:-_/JAbB";
     let mut k = 0;
     while k < starts.len() {
         t[starts[k] as usize] = true;
@@ -91,6 +98,10 @@ static TRIGGER: [bool; 256] = {
 
 /// A byte range to replace.
 type Span = (usize, usize);
+
+fn word_start(b: &[u8], i: usize) -> bool {
+    i == 0 || !is_word(b[i - 1])
+}
 
 fn is_word(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_'
@@ -146,12 +157,31 @@ const PREFIXED: &[(&[u8], usize, fn(u8) -> bool)] = &[
     (b"pypi-", 30, is_tok),
 ];
 
-const SLACK_HOOK: &[u8] = b"hooks.slack.com/services/";
+/// A `-` or `_` at `i` that may be the first separator of a prefixed token starting at most six
+/// bytes earlier (`sk-`, `ghp_`, `xoxb-`, `glpat-`, `github_`).
+fn prefixed_through(b: &[u8], i: usize) -> Option<Span> {
+    (2..=6)
+        .filter_map(|back| i.checked_sub(back))
+        .filter(|&s| word_start(b, s) && b[s].is_ascii_alphabetic())
+        .find_map(|s| at_word_start(b, s))
+}
 
+/// `hooks.slack.com/services/<path>`: the path.
+fn slack_hook(b: &[u8], i: usize) -> Option<Span> {
+    const HOST: &[u8] = b"hooks.slack.com";
+    const PATH: &[u8] = b"/services/";
+    if i < HOST.len() || &b[i - HOST.len()..i] != HOST || !b[i..].starts_with(PATH) {
+        return None;
+    }
+    let start = i + PATH.len();
+    Some((start, run(b, start, |c| is_tok(c) || c == b'/')))
+}
+
+/// A token starting at `i`, a word start.
 fn at_word_start(b: &[u8], i: usize) -> Option<Span> {
     let rest = &b[i..];
     for &(prefix, min, class) in PREFIXED {
-        if rest.starts_with(prefix) {
+        if prefix[0] == b[i] && rest.starts_with(prefix) {
             let end = run(b, i + prefix.len(), class);
             if end - i - prefix.len() >= min {
                 return Some((i, end));
@@ -169,12 +199,6 @@ fn at_word_start(b: &[u8], i: usize) -> Option<Span> {
         b'A' if rest.starts_with(b"AKIA") || rest.starts_with(b"ASIA") => {
             let end = run(b, i + 4, is_upper_alnum);
             (end - i == 20 && b.get(end).is_none_or(|&c| !is_word(c))).then_some((i, end))
-        }
-        b'e' => jwt(b, i),
-        b'h' if rest.starts_with(SLACK_HOOK) => {
-            let start = i + SLACK_HOOK.len();
-            let end = run(b, start, |c| is_tok(c) || c == b'/');
-            Some((start, end))
         }
         b'b' | b'B' => bearer(b, i),
         _ => None,
@@ -322,7 +346,10 @@ fn at_separator(b: &[u8], i: usize) -> Option<Span> {
         // Keep the scheme (`Bearer`, `Basic`, …) when credentials follow it.
         let scheme_end = run(b, v, |c| c.is_ascii_alphabetic());
         let creds = run(b, scheme_end, |c| c == b' ');
-        if scheme_end > v && creds > scheme_end && b.get(creds).is_some_and(|&c| !ends_value(c) || c == b'[') {
+        if scheme_end > v
+            && creds > scheme_end
+            && b.get(creds).is_some_and(|&c| !ends_value(c) || c == b'[')
+        {
             v = creds;
         }
     }
