@@ -132,8 +132,11 @@ fn run(b: &[u8], from: usize, class: fn(u8) -> bool) -> usize {
         .map_or(b.len(), |n| from + n)
 }
 
-/// Tokens identified by a fixed prefix: (prefix, minimum body length, body characters).
-const PREFIXED: &[(&[u8], usize, fn(u8) -> bool)] = &[
+/// A token identified by a fixed prefix: (prefix, minimum body length, body characters).
+type Prefixed = (&'static [u8], usize, fn(u8) -> bool);
+
+/// The prefixed tokens.
+const PREFIXED: &[Prefixed] = &[
     (b"sk-ant-", 20, is_tok),
     (b"sk_live_", 10, is_alnum),
     (b"sk_test_", 10, is_alnum),

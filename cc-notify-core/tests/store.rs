@@ -1,5 +1,7 @@
 //! The state directory, session state under lock, and the decision log.
 
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
+
 use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
 use std::path::Path;
 use std::process::Command;
