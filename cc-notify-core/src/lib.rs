@@ -40,5 +40,8 @@ pub use engine::{Action, Context, EngineConfig, HeadlessPolicy, PushPlan};
 pub use event::{EventKind, HookEvent};
 pub use notification::{Kind, Notification};
 pub use notifier::{Notifier, NotifyError, Receipt};
+pub use presence::{PresenceConfig, SkipReason, Watch, WatchStep};
 pub use state::SessionState;
+pub use store::{StateDir, StoreError};
 pub use transcript::{Scan, TranscriptError, TurnTail};
+pub use tty::TtyProbe;
