@@ -264,6 +264,21 @@ proptest! {
     }
 
     #[test]
+    fn a_planted_secret_never_survives_between_punctuation(
+        before in "[a-z0-9 ]{0,20}",
+        open in prop::sample::select(vec![" ", "\"", "'", "(", "`", "\n", ",", "=", ":", "[", "<"]),
+        close in prop::sample::select(vec![" ", "\"", "'", ")", "`", "\n", ",", ";", ".", "]", ">"]),
+        after in "[a-z0-9 ]{0,20}",
+        which in 0usize..19,
+    ) {
+        let secrets = planted();
+        let (secret, core) = &secrets[which % secrets.len()];
+        let text = format!("{before}{open}{secret}{close}{after}");
+        let out = redact(&text);
+        prop_assert!(!out.contains(core.as_str()), "{text:?} -> {out:?}");
+    }
+
+    #[test]
     fn clean_text_comes_back_borrowed(s in "[a-z ,.!?]{0,200}") {
         prop_assert!(matches!(redact(&s), Cow::Borrowed(_)));
     }
