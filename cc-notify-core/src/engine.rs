@@ -4,8 +4,9 @@
 //! [`step`] is pure: the clock, the opt-out marker files, whether a terminal is attached and
 //! what the transcript says all come in through [`Context`]. The binary executes the actions
 //! in order: [`Action::Cancel`] signals a deliverer, [`Action::Schedule`] spawns one (then
-//! [`attach_deliverer`] records it), [`Action::Record`] logs a decision and [`Action::Forget`]
-//! deletes the session's state. A deliverer asks [`fire_check`] right before sending and
+//! [`attach_deliverer`] records it), [`Action::SendNow`] hands progress pushes to a deliverer
+//! that sends them at once, [`Action::Record`] logs a decision and [`Action::Forget`] deletes
+//! the session's state. A deliverer asks [`fire_check`] right before sending and
 //! reports back with [`mark_delivered`] or [`mark_dropped`].
 //!
 //! Rules, in short:
@@ -24,6 +25,8 @@
 //!   the turn is already pending or delivered.
 //! * At most one pending push per session: a new push replaces the pending one.
 //! * At most one Done push per `rate_limit`; Error and NeedsInput are never rate limited.
+//! * With progress pushes on, the agent's intermediate messages go out silently as the
+//!   transcript shows them, besides the one banner per turn (see [`progress`](crate::progress)).
 
 use std::time::Duration;
 
@@ -34,8 +37,10 @@ use crate::delay::{Bands, DelayPolicy};
 use crate::event::{EventKind, HookEvent, NotificationType};
 use crate::notification::{Kind, Notification};
 use crate::outcome::{TurnSignals, classify};
+use crate::progress;
 use crate::render::{self, Headline};
-use crate::state::{Pending, ProcessRef, SessionState, Turn};
+use crate::state::{Pending, ProcessRef, ProgressCursor, SessionState, Turn};
+use crate::transcript::Scan;
 
 /// How the engine behaves; the binary fills it from the user's configuration.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,8 +53,13 @@ pub struct EngineConfig {
     pub headless: HeadlessPolicy,
     /// Push when a named subagent finishes (compaction agents never push).
     pub subagent_pushes: bool,
-    /// Push intermediate assistant messages (not handled by [`step`] yet).
+    /// Push intermediate assistant messages as they appear (see [`progress`](crate::progress)).
     pub progress: bool,
+    /// The notifier priority of progress pushes (Pushover: -2 silent, -1 quiet).
+    pub progress_priority: i8,
+    /// The least time between two progress pushes; messages in between are joined into one
+    /// push. Zero: one push per message.
+    pub progress_min_interval: Duration,
     /// Redact credential-like strings in push bodies.
     pub redact: bool,
 }
@@ -62,6 +72,8 @@ impl Default for EngineConfig {
             headless: HeadlessPolicy::Skip,
             subagent_pushes: false,
             progress: false,
+            progress_priority: -2,
+            progress_min_interval: Duration::ZERO,
             redact: true,
         }
     }
@@ -78,7 +90,8 @@ pub enum HeadlessPolicy {
     Notify,
 }
 
-/// The facts about the world a step needs, gathered by the binary.
+/// The facts about the world a step needs, gathered by the binary. Build it with
+/// `..Context::default()` so that new fields do not break callers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Context {
     /// The current time, Unix milliseconds.
@@ -89,6 +102,9 @@ pub struct Context {
     pub headless: bool,
     /// What the transcript says, read only when [`wants_transcript`] asked for it.
     pub transcript: Option<TranscriptFacts>,
+    /// The transcript read forwards from the offset [`wants_progress_scan`] gave, only when it
+    /// asked for it.
+    pub progress: Option<Scan>,
 }
 
 /// What the session's transcript says about the current turn.
@@ -118,6 +134,9 @@ pub enum Action {
         /// Why, for the decision log.
         reason: String,
     },
+    /// Send these progress pushes now, in order: no delay, no presence check, and the pending
+    /// push (if any) stays as it is. Hand them to a detached deliverer, like any push.
+    SendNow(Vec<Notification>),
     /// Log a decision that needs no other action.
     Record {
         /// What was decided.
@@ -182,6 +201,50 @@ pub fn wants_transcript(state: &SessionState, event: &HookEvent) -> bool {
     }
 }
 
+/// The step wants the transcript read forwards for progress pushes: returns the byte offset to
+/// pass to [`scan_from`](crate::transcript::scan_from) (with the event's `transcript_path`), and
+/// the resulting [`Scan`] goes into [`Context::progress`]. `None` when progress pushes are off,
+/// the event has no transcript, or the event is not one that pushes progress (a person's
+/// prompt, a finished tool call or round, the end of a turn).
+///
+/// Scan under the session's lock, after loading the state. If the scan fails with
+/// [`OffsetPastEnd`](crate::transcript::TranscriptError::OffsetPastEnd), the transcript was
+/// replaced: call [`restart_progress`] and ask again.
+pub fn wants_progress_scan(
+    state: &SessionState,
+    event: &HookEvent,
+    cfg: &EngineConfig,
+) -> Option<u64> {
+    let path = event.transcript_path.as_deref()?;
+    let main = event.agent_id.is_none();
+    let scans = match &event.kind {
+        EventKind::UserPromptSubmit { system_injected } => !system_injected,
+        EventKind::PostToolUse { .. }
+        | EventKind::PostToolUseFailure { .. }
+        | EventKind::PostToolBatch { .. } => true,
+        EventKind::Stop { .. } | EventKind::StopFailure { .. } => main,
+        _ => false,
+    };
+    let cursor = &state.progress;
+    (cfg.progress && scans).then(|| {
+        if cursor.path.as_deref() == Some(path) {
+            cursor.offset
+        } else {
+            0
+        }
+    })
+}
+
+/// Forgets where progress pushes were in the transcript, for a transcript that no longer
+/// reaches the remembered offset. The next scan starts from 0 and skips earlier turns; the
+/// remembered message ids still prevent repeats.
+pub fn restart_progress(state: &mut SessionState) {
+    state.progress = ProgressCursor {
+        seen: std::mem::take(&mut state.progress.seen),
+        ..ProgressCursor::default()
+    };
+}
+
 /// Steps a session's state with one hook event.
 pub fn step(
     mut state: SessionState,
@@ -196,6 +259,27 @@ pub fn step(
     let is_notification = matches!(event.kind, EventKind::Notification { .. });
     if !is_notification && let Some(p) = state.pending.take_if(|p| p.kind == Kind::NeedsInput) {
         actions.push(cancel(p, format!("answered ({} followed)", event.name())));
+    }
+
+    if cfg.progress {
+        let final_block = match &event.kind {
+            EventKind::Stop {
+                last_assistant_message,
+                ..
+            } => last_assistant_message
+                .as_deref()
+                .filter(|m| !m.is_empty())
+                .or_else(|| ctx.transcript.as_ref()?.final_reply.as_deref()),
+            _ => None,
+        };
+        progress::advance(
+            &mut state.progress,
+            event,
+            ctx,
+            cfg,
+            final_block,
+            &mut actions,
+        );
     }
 
     let in_subagent = event.agent_id.is_some();

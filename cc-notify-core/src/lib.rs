@@ -23,6 +23,7 @@ pub mod notification;
 pub mod notifier;
 pub mod outcome;
 pub mod presence;
+pub mod progress;
 pub mod redact;
 pub mod render;
 pub mod state;

@@ -4,12 +4,15 @@
 //! steps it with one event and writes it back. The state is stored as JSON; every field
 //! defaults, so a file written by an older version still loads.
 
+use std::path::PathBuf;
+
 use serde::{Deserialize, Serialize};
 
 use crate::notification::Kind;
 
-/// The most progress message ids a [`ProgressCursor`] keeps.
-pub const PROGRESS_SEEN_MAX: usize = 64;
+/// The most progress message ids a [`ProgressCursor`] keeps: far more than the messages one
+/// hook can be behind by, while the file stays small.
+pub const PROGRESS_SEEN_MAX: usize = 256;
 
 /// Everything remembered about one session.
 #[derive(Serialize, Deserialize, Default, Clone, Debug, PartialEq)]
@@ -98,14 +101,23 @@ pub struct ProcessRef {
     pub start_time: u64,
 }
 
-/// Where progress pushes stopped reading the transcript.
+/// Where progress pushes stopped reading the transcript, and what they hold back.
 #[derive(Serialize, Deserialize, Default, Clone, Debug, PartialEq, Eq)]
 #[serde(default)]
 pub struct ProgressCursor {
-    /// Byte offset in the transcript up to which records were read.
+    /// Byte offset in the transcript up to which records were read; only grows while the
+    /// transcript stays the same.
     pub offset: u64,
-    /// Message ids already pushed, newest last, at most [`PROGRESS_SEEN_MAX`].
+    /// Message ids already pushed or deliberately skipped, newest last, at most
+    /// [`PROGRESS_SEEN_MAX`].
     pub seen: Vec<String>,
+    /// The transcript `offset` belongs to; `None` until the first scan (or after the file was
+    /// found replaced), when the position in the conversation is unknown.
+    pub path: Option<PathBuf>,
+    /// When the last progress push of the current turn was sent (Unix ms).
+    pub last_push_ms: Option<u64>,
+    /// Rendered message bodies waiting for `min_interval` to pass, oldest first.
+    pub held: Vec<String>,
 }
 
 impl ProgressCursor {
@@ -157,7 +169,13 @@ mod tests {
             }),
             last_done_push_ms: Some(3),
             next_push_id: 2,
-            progress: ProgressCursor::default(),
+            progress: ProgressCursor {
+                offset: 120,
+                seen: vec!["msg_1".into()],
+                path: Some(PathBuf::from("t.jsonl")),
+                last_push_ms: Some(9),
+                held: vec!["Checking the logs.".into()],
+            },
         };
         let json = serde_json::to_string(&s).expect("serialises");
         assert_eq!(
@@ -171,11 +189,12 @@ mod tests {
         let mut c = ProgressCursor::default();
         assert!(c.remember("m0"));
         assert!(!c.remember("m0"));
-        for i in 1..200 {
+        let last = 2 * PROGRESS_SEEN_MAX;
+        for i in 1..=last {
             c.remember(&format!("m{i}"));
         }
         assert_eq!(c.seen.len(), PROGRESS_SEEN_MAX);
-        assert_eq!(c.seen.last().map(String::as_str), Some("m199"));
+        assert_eq!(c.seen.last(), Some(&format!("m{last}")));
         assert!(!c.seen.iter().any(|s| s == "m0"));
     }
 }

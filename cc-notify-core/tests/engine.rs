@@ -155,6 +155,7 @@ proptest! {
                         silenced,
                         headless,
                         transcript: engine::wants_transcript(&state, &ev).then(|| transcript.clone()).flatten(),
+                        ..Context::default()
                     };
                     let before = state.pending.clone();
                     let (after, actions) = engine::step(state, &ev, &ctx, &cfg);
@@ -277,6 +278,7 @@ impl Replay {
             } else {
                 None
             },
+            ..Context::default()
         };
         let (state, actions) = engine::step(std::mem::take(&mut self.state), &ev, &ctx, &self.cfg);
         self.state = state;
