@@ -24,8 +24,9 @@ const TRANSCRIPTS: [&str; 4] = [
 ];
 
 /// Inputs that once broke something, or that sit on a boundary.
-const EDGE_CASES: [&[u8]; 13] = [
-    // Fuzz find: invalid UTF-8 in a string the hook parser skips is accepted.
+const EDGE_CASES: [&[u8]; 14] = [
+    // Fuzz finds: invalid UTF-8 or a lone surrogate in a string the hook parser skips.
+    b"{\"session_id\":\"s\",\"hook_event_name\":\"Stop\",\"last_asshstant_message\":\"\\ud66d\\ude00\"}",
     b"{\"session_id\":\"s\",\"hook_event_name\":\"SessionStart\",\"zource\":\"compa\xe3t\"}\n",
     b"",
     b"\n",
