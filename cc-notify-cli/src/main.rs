@@ -1,1 +1,112 @@
-fn main() {}
+//! `cc-notify`: pushes a notification to your phone when Claude Code finishes a turn, fails,
+//! or needs input — only when you have walked away.
+//!
+//! Run `cc-notify help` for the commands.
+
+mod config;
+mod deliver;
+mod demo;
+mod doctor;
+mod hook;
+mod local;
+mod notifiers;
+mod process;
+mod report;
+mod runtime;
+mod send;
+mod session_file;
+mod settings;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+const HELP: &str = "\
+cc-notify — a push to your phone when Claude Code finishes, fails or needs input,
+only when you have walked away.
+
+Usage: cc-notify <command> [options]
+
+Commands:
+  install [--project] [--settings FILE] [--dry-run]
+                 Register cc-notify's hooks in Claude Code's settings.json
+  uninstall [--project] [--settings FILE] [--dry-run]
+                 Remove cc-notify's hooks (and nothing else)
+  send MESSAGE [--title T] [--kind done|error|input|progress]
+                 Send one notification now through the configured notifier
+  doctor         Check config, credentials, hooks, state dir and terminal detection
+  status         Live sessions, pending pushes and recent decisions
+  log [-n N]     The decision log, newest last (default 20 lines)
+  demo           Replay a recorded Claude Code session through the real pipeline
+  hook           What Claude Code runs for each hook event (reads JSON on stdin)
+  help           This text
+  version        Print the version
+
+Files:
+  config  $CC_NOTIFY_CONFIG, else $XDG_CONFIG_HOME/cc-notify/config.toml,
+          else ~/.config/cc-notify/config.toml
+  state   $CC_NOTIFY_STATE_DIR, else $XDG_STATE_HOME/cc-notify, else ~/.local/state/cc-notify
+";
+
+fn main() -> ExitCode {
+    let mut args = std::env::args_os().skip(1);
+    let Some(command) = args.next() else {
+        eprint!("{HELP}");
+        return ExitCode::from(2);
+    };
+    let rest: Vec<OsString> = args.collect();
+    match command.to_str().unwrap_or("") {
+        // The hook must never fail Claude Code: whatever happens, exit 0 and print nothing.
+        "hook" => {
+            hook::run();
+            ExitCode::SUCCESS
+        }
+        "deliver" => deliver::run(rest),
+        "install" => settings_command(rest, true),
+        "uninstall" => settings_command(rest, false),
+        "send" => send::run(rest),
+        "doctor" => doctor::run(rest),
+        "status" => report::status(rest),
+        "log" => report::log(rest),
+        "demo" => demo::run(rest),
+        "help" | "-h" | "--help" => {
+            print!("{HELP}");
+            ExitCode::SUCCESS
+        }
+        "version" | "-V" | "--version" => {
+            println!("cc-notify {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        other => {
+            eprintln!("cc-notify: unknown command `{other}`\n\n{HELP}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Prints a usage error and gives exit code 2.
+fn usage_error(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("cc-notify: {msg}");
+    ExitCode::from(2)
+}
+
+fn settings_command(args: Vec<OsString>, install: bool) -> ExitCode {
+    use lexopt::prelude::*;
+    let mut parser = lexopt::Parser::from_args(args);
+    let mut project = false;
+    let mut dry_run = false;
+    let mut file = None;
+    loop {
+        match parser.next() {
+            Ok(Some(Long("project"))) => project = true,
+            Ok(Some(Long("dry-run"))) => dry_run = true,
+            Ok(Some(Long("settings"))) => match parser.value() {
+                Ok(v) => file = Some(std::path::PathBuf::from(v)),
+                Err(e) => return usage_error(e),
+            },
+            Ok(Some(arg)) => return usage_error(arg.unexpected()),
+            Ok(None) => break,
+            Err(e) => return usage_error(e),
+        }
+    }
+    settings::run_command(install, project, file, dry_run)
+}

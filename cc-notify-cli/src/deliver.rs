@@ -1,0 +1,323 @@
+//! `cc-notify deliver --session ID --push N` (hidden): the detached process that waits the
+//! delay, watches the user's terminal, re-checks the session and sends.
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use cc_notify_core::decision_log::LogRecord;
+use cc_notify_core::engine::{self, FireVerdict};
+use cc_notify_core::presence::{SkipReason, Watch, WatchStep};
+use cc_notify_core::store::{SessionGuard, StateDir};
+use cc_notify_core::{ActivityProbe, DecisionKind, tty};
+
+use crate::notifiers;
+use crate::runtime::{self, Runtime, now_ms};
+use crate::session_file::{Plan, SessionFile};
+
+/// How often the terminal is sampled while waiting.
+const POLL: Duration = Duration::from_millis(500);
+
+/// Entry point of the hidden `deliver` command.
+pub fn run(args: Vec<OsString>) -> ExitCode {
+    use lexopt::prelude::*;
+    let mut parser = lexopt::Parser::from_args(args);
+    let (mut session, mut push, mut progress) = (None, None, false);
+    while let Ok(Some(arg)) = parser.next() {
+        match arg {
+            Long("session") => session = parser.value().ok().and_then(|v| v.into_string().ok()),
+            Long("push") => push = parser.value().ok().and_then(|v| v.parse::<u64>().ok()),
+            Long("progress") => progress = true,
+            _ => return crate::usage_error(USAGE),
+        }
+    }
+    let Some(session) = session else {
+        return crate::usage_error(USAGE);
+    };
+    if push.is_none() && !progress {
+        return crate::usage_error(USAGE);
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    #[cfg(unix)]
+    for sig in [
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGHUP,
+    ] {
+        // A failed registration only means a signal kills us without a log line.
+        let _ = signal_hook::flag::register(sig, Arc::clone(&stop));
+    }
+    let Some(dir) = runtime::open_state_dir() else {
+        return ExitCode::FAILURE;
+    };
+    match push {
+        Some(push) => Deliverer {
+            dir: &dir,
+            session: &session,
+            push,
+            stop: &stop,
+        }
+        .run(),
+        None => send_progress(&dir, &session, &stop),
+    }
+    ExitCode::SUCCESS
+}
+
+const USAGE: &str = "deliver: --session ID (--push N | --progress)";
+
+/// Sends the session's queued progress pushes, oldest first, one at a time; exits when the
+/// queue is empty (deciding so under the session lock, so a hook that queues more at the same
+/// moment sees no sender and starts a new one).
+fn send_progress(dir: &StateDir, session: &str, stop: &AtomicBool) {
+    let rt = Runtime::load_for_hook(dir, now_ms(), None);
+    let notifier = notifiers::build(&rt.config);
+    loop {
+        let next = (|| {
+            let guard = dir.lock(session).ok()?;
+            let mut file: SessionFile = guard.load().ok()?;
+            let next = if file.progress_queue.is_empty() {
+                file.progress_sender = None;
+                None
+            } else {
+                Some(file.progress_queue.remove(0))
+            };
+            let saved =
+                if file.ended && file.progress_queue.is_empty() && file.state.pending.is_none() {
+                    guard.remove()
+                } else {
+                    guard.save(&file)
+                };
+            saved.ok()?;
+            next
+        })();
+        let Some(n) = next else { return };
+        let mut rec = match notifiers::send_with_retry(
+            notifier.as_ref(),
+            &n,
+            rt.config.delivery.retries,
+            stop,
+        ) {
+            Ok(_) => LogRecord::new(
+                now_ms(),
+                DecisionKind::Fired,
+                format!(
+                    "progress sent via {}: {}",
+                    notifier.name(),
+                    preview(&n.body)
+                ),
+            ),
+            Err(e) => LogRecord::new(
+                now_ms(),
+                DecisionKind::Failed,
+                format!("progress push via {}: {e}", notifier.name()),
+            ),
+        };
+        rec.session = Some(session.to_owned());
+        rec.kind = Some(n.kind);
+        runtime::log(dir, rec);
+    }
+}
+
+/// The first 120 characters of a body, on one line.
+fn preview(body: &str) -> String {
+    cc_notify_core::text::truncate_chars(body, 120).replace('\n', " ")
+}
+
+struct Deliverer<'a> {
+    dir: &'a StateDir,
+    session: &'a str,
+    push: u64,
+    stop: &'a AtomicBool,
+}
+
+impl Deliverer<'_> {
+    fn log(&self, decision: DecisionKind, plan: Option<&Plan>, reason: String) {
+        let mut rec = LogRecord::new(now_ms(), decision, reason);
+        rec.session = Some(self.session.to_owned());
+        rec.push_id = Some(self.push);
+        rec.kind = plan.map(|p| p.notification.kind);
+        runtime::log(self.dir, rec);
+    }
+
+    /// Loads the session file under its lock, applies `f`, saves (or removes an ended one).
+    fn with_session<T>(&self, f: impl FnOnce(&mut SessionFile) -> T) -> Option<T> {
+        let guard: SessionGuard = self.dir.lock(self.session).ok()?;
+        let mut file: SessionFile = guard.load().ok()?;
+        let out = f(&mut file);
+        let saved = if file.ended && file.state.pending.is_none() {
+            guard.remove()
+        } else {
+            guard.save(&file)
+        };
+        if let Err(e) = saved {
+            self.log(
+                DecisionKind::Error,
+                None,
+                format!("cannot save session state: {e}"),
+            );
+        }
+        Some(out)
+    }
+
+    fn run(&self) {
+        let now = now_ms();
+        let rt = Runtime::load_for_hook(self.dir, now, None);
+        let plan = self
+            .with_session(|f| f.plan.clone().filter(|p| p.push_id == self.push))
+            .flatten();
+        let Some(plan) = plan else {
+            self.log(
+                DecisionKind::Cancelled,
+                None,
+                "push no longer pending before the wait began".into(),
+            );
+            return;
+        };
+        if !self.wait(&plan, &rt) {
+            return;
+        }
+        // Re-check the session right before sending: a newer prompt cancels the push even if
+        // its signal never arrived.
+        let verdict = self.with_session(|f| {
+            let verdict = engine::fire_check(&f.state, self.push, now_ms(), &rt.engine);
+            if verdict != FireVerdict::Fire {
+                engine::mark_dropped(&mut f.state, self.push);
+                f.plan = None;
+            }
+            verdict
+        });
+        match verdict {
+            Some(FireVerdict::Fire) => {}
+            Some(FireVerdict::RateLimited) => {
+                self.log(
+                    DecisionKind::RateLimited,
+                    Some(&plan),
+                    "another Done push went out moments ago".into(),
+                );
+                return;
+            }
+            Some(FireVerdict::Superseded) => {
+                self.log(
+                    DecisionKind::Cancelled,
+                    Some(&plan),
+                    "superseded by a newer event of the session".into(),
+                );
+                return;
+            }
+            Some(FireVerdict::SessionGone) | None => {
+                self.log(
+                    DecisionKind::Cancelled,
+                    Some(&plan),
+                    "the session is gone".into(),
+                );
+                return;
+            }
+        }
+        self.send(&plan, &rt);
+    }
+
+    /// Waits the delay and the grace period while watching the terminal. False: do not send.
+    fn wait(&self, plan: &Plan, rt: &Runtime) -> bool {
+        let probe = plan
+            .tty
+            .clone()
+            .filter(|_| plan.presence_checked)
+            .map(tty::TtyProbe::new);
+        let baseline = plan.baseline.filter(|_| probe.is_some());
+        let mut watch = Watch::new(
+            baseline,
+            rt.presence,
+            plan.scheduled_ms,
+            Duration::from_millis(plan.delay_ms),
+        );
+        loop {
+            if self.stop.load(Ordering::Relaxed) {
+                self.log(
+                    DecisionKind::Cancelled,
+                    Some(plan),
+                    "cancelled: the delivery process was stopped".into(),
+                );
+                self.with_session(|f| {
+                    if f.plan.as_ref().is_some_and(|p| p.push_id == self.push) {
+                        engine::mark_dropped(&mut f.state, self.push);
+                        f.plan = None;
+                    }
+                });
+                return false;
+            }
+            let now = now_ms();
+            let sample = probe.as_ref().and_then(|p| p.sample().ok());
+            match watch.observe(now, sample) {
+                WatchStep::Send => return true,
+                WatchStep::Skip { reason } => {
+                    let why = match reason {
+                        SkipReason::Typing { .. } => {
+                            "skipped: the user is typing in the terminal".to_owned()
+                        }
+                    };
+                    self.log(DecisionKind::SkippedTyping, Some(plan), why);
+                    self.with_session(|f| {
+                        engine::mark_dropped(&mut f.state, self.push);
+                        f.plan = None;
+                    });
+                    return false;
+                }
+                WatchStep::Wait { until_ms } => {
+                    let left = Duration::from_millis(until_ms.saturating_sub(now));
+                    std::thread::sleep(left.min(POLL).max(Duration::from_millis(10)));
+                }
+            }
+        }
+    }
+
+    fn send(&self, plan: &Plan, rt: &Runtime) {
+        let notifier = notifiers::build(&rt.config);
+        match notifiers::send_with_retry(
+            notifier.as_ref(),
+            &plan.notification,
+            rt.config.delivery.retries,
+            self.stop,
+        ) {
+            Ok(receipt) => {
+                let n = &plan.notification;
+                let mut detail = format!(
+                    "sent via {}: “{}” — {}",
+                    notifier.name(),
+                    n.title,
+                    preview(&n.body)
+                );
+                if let Some(id) = receipt.request_id {
+                    detail.push_str(&format!(" (request {id})"));
+                }
+                self.log(DecisionKind::Fired, Some(plan), detail);
+                self.with_session(|f| {
+                    engine::mark_delivered(
+                        &mut f.state,
+                        self.push,
+                        plan.notification.kind,
+                        now_ms(),
+                    );
+                    f.plan = None;
+                });
+            }
+            Err(e) => {
+                let class = if e.is_transient() {
+                    "transient"
+                } else {
+                    "permanent"
+                };
+                self.log(
+                    DecisionKind::Failed,
+                    Some(plan),
+                    format!("{class} failure via {}: {e}", notifier.name()),
+                );
+                self.with_session(|f| {
+                    engine::mark_dropped(&mut f.state, self.push);
+                    f.plan = None;
+                });
+            }
+        }
+    }
+}

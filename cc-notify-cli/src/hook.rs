@@ -1,0 +1,276 @@
+//! `cc-notify hook`: what Claude Code runs for every registered event.
+//!
+//! Contract with Claude Code: drain stdin, print nothing on stdout, exit 0, never wait on the
+//! network or sleep. Every outcome — including bad input and broken config — is one line in
+//! the decision log.
+
+use std::io::Read;
+use std::path::Path;
+
+use cc_notify_core::decision_log::LogRecord;
+use cc_notify_core::engine::{self, Action, Context, TranscriptFacts};
+use cc_notify_core::event::{EventKind, HookEvent};
+use cc_notify_core::store::StateDir;
+use cc_notify_core::{ActivityProbe, DecisionKind, transcript, tty};
+
+use crate::process;
+use crate::runtime::{self, Runtime, now_ms};
+use crate::session_file::{Plan, SessionFile};
+
+/// Files that silence a project when present in its working or project directory.
+pub const OPT_OUT_MARKERS: [&str; 2] = [".no-pushover", ".cc-notify-off"];
+
+/// Runs one hook invocation. Never panics outward, never fails: problems are logged.
+pub fn run() {
+    let mut input = Vec::new();
+    // Drain stdin to EOF whatever it holds: exiting early gives Claude Code an EPIPE.
+    let read = std::io::stdin().lock().read_to_end(&mut input);
+    let now = now_ms();
+    let Some(dir) = runtime::open_state_dir() else {
+        return;
+    };
+    if let Err(e) = read {
+        runtime::log(
+            &dir,
+            LogRecord::new(
+                now,
+                DecisionKind::Error,
+                format!("cannot read hook input: {e}"),
+            ),
+        );
+        return;
+    }
+    let event = match HookEvent::parse(&input) {
+        Ok(ev) => ev,
+        Err(e) => {
+            let mut rec = LogRecord::new(now, DecisionKind::Error, format!("{e}; event ignored"));
+            rec.session = std::env::var("CLAUDE_CODE_SESSION_ID").ok();
+            runtime::log(&dir, rec);
+            return;
+        }
+    };
+    drop(input);
+    let rt = Runtime::load_for_hook(&dir, now, Some(&event));
+    handle(&dir, &rt, &event, now);
+}
+
+fn handle(dir: &StateDir, rt: &Runtime, event: &HookEvent, now: u64) {
+    let guard = match dir.lock(&event.session_id) {
+        Ok(g) => g,
+        Err(e) => {
+            rt.log_event(
+                dir,
+                event,
+                DecisionKind::Error,
+                None,
+                format!("session state unavailable: {e}"),
+            );
+            return;
+        }
+    };
+    let mut file: SessionFile = match guard.load() {
+        Ok(f) => f,
+        Err(e) => {
+            rt.log_event(
+                dir,
+                event,
+                DecisionKind::Error,
+                None,
+                format!("session state unreadable, starting afresh: {e}"),
+            );
+            SessionFile::default()
+        }
+    };
+    let ctx = Context {
+        now_ms: now,
+        silenced: matters_for_push(event) && silenced(event),
+        headless: std::env::var_os("CLAUDE_CODE_SESSION_ATTENDED").is_some_and(|v| v == "0"),
+        transcript: if engine::wants_transcript(&file.state, event) {
+            transcript_facts(event)
+        } else {
+            None
+        },
+        progress: None,
+    };
+    let (state, actions) = engine::step(std::mem::take(&mut file.state), event, &ctx, &rt.engine);
+    file.state = state;
+    let mut forget = false;
+    for action in actions {
+        match action {
+            Action::Cancel {
+                push_id,
+                deliverer,
+                reason,
+            } => {
+                if let Some(who) = deliverer {
+                    process::cancel(who);
+                }
+                if file.plan.as_ref().is_some_and(|p| p.push_id == push_id) {
+                    file.plan = None;
+                }
+                let mut rec = rt.record(event, DecisionKind::Cancelled, None, reason);
+                rec.push_id = Some(push_id);
+                runtime::log(dir, rec);
+            }
+            Action::Record {
+                decision,
+                kind,
+                reason,
+            } => {
+                rt.log_event(dir, event, decision, kind, reason);
+            }
+            Action::Schedule(plan) => {
+                let (tty, baseline) = if plan.presence_checked {
+                    presence_baseline()
+                } else {
+                    (None, None)
+                };
+                let push_id = plan.id;
+                let kind = plan.notification.kind;
+                let delay_ms = u64::try_from(plan.delay.as_millis()).unwrap_or(u64::MAX);
+                file.plan = Some(Plan {
+                    push_id,
+                    notification: plan.notification,
+                    scheduled_ms: now,
+                    delay_ms,
+                    presence_checked: plan.presence_checked,
+                    tty: tty.clone(),
+                    baseline,
+                });
+                match process::spawn_deliverer(&event.session_id, push_id) {
+                    Ok(who) => {
+                        engine::attach_deliverer(&mut file.state, push_id, who);
+                        let terminal = tty.map_or_else(
+                            || "no terminal found: no typing check".to_owned(),
+                            |t| format!("watching {}", t.display()),
+                        );
+                        let mut rec = rt.record(
+                            event,
+                            DecisionKind::Scheduled,
+                            Some(kind),
+                            format!("push in {} s; {terminal}", delay_ms / 1000),
+                        );
+                        rec.push_id = Some(push_id);
+                        rec.delay_ms = Some(delay_ms);
+                        runtime::log(dir, rec);
+                    }
+                    Err(e) => {
+                        engine::mark_dropped(&mut file.state, push_id);
+                        file.plan = None;
+                        let mut rec = rt.record(
+                            event,
+                            DecisionKind::Failed,
+                            Some(kind),
+                            format!("cannot start the delivery process: {e}"),
+                        );
+                        rec.push_id = Some(push_id);
+                        runtime::log(dir, rec);
+                    }
+                }
+            }
+            Action::SendNow(notifications) => {
+                let count = notifications.len();
+                file.progress_queue.extend(notifications);
+                let running = file
+                    .progress_sender
+                    .is_some_and(|p| tty::is_same_process(p.pid, p.start_time));
+                let outcome = if running {
+                    "queued behind the progress sender already running".to_owned()
+                } else {
+                    match process::spawn_progress_sender(&event.session_id) {
+                        Ok(who) => {
+                            file.progress_sender = Some(who);
+                            "sending now".to_owned()
+                        }
+                        Err(e) => {
+                            format!("cannot start the progress sender, kept for the next one: {e}")
+                        }
+                    }
+                };
+                rt.log_event(
+                    dir,
+                    event,
+                    DecisionKind::Scheduled,
+                    Some(cc_notify_core::Kind::Progress),
+                    format!("{count} progress message(s): {outcome}"),
+                );
+            }
+            Action::Forget => forget = true,
+        }
+    }
+    let saved = if forget {
+        if (file.state.pending.is_some() && file.plan.is_some()) || !file.progress_queue.is_empty()
+        {
+            // A push is still due (e.g. `claude -p` ended): keep just enough for the deliverer,
+            // which removes the file when it is done.
+            file.ended = true;
+            guard.save(&file)
+        } else {
+            guard.remove()
+        }
+    } else {
+        guard.save(&file)
+    };
+    if let Err(e) = saved {
+        rt.log_event(
+            dir,
+            event,
+            DecisionKind::Error,
+            None,
+            format!("cannot save session state: {e}"),
+        );
+    }
+}
+
+/// Events that can lead to a push; only they pay for the opt-out check.
+fn matters_for_push(event: &HookEvent) -> bool {
+    matches!(
+        event.kind,
+        EventKind::Stop { .. }
+            | EventKind::StopFailure { .. }
+            | EventKind::Notification { .. }
+            | EventKind::SessionEnd { .. }
+            | EventKind::PostToolUse { .. }
+            | EventKind::PostToolUseFailure { .. }
+            | EventKind::PostToolBatch { .. }
+            | EventKind::SubagentStop { .. }
+    )
+}
+
+/// Whether an opt-out marker exists in the session's cwd or project directory.
+fn silenced(event: &HookEvent) -> bool {
+    let project = std::env::var_os("CLAUDE_PROJECT_DIR").map(std::path::PathBuf::from);
+    [event.cwd.as_deref(), project.as_deref()]
+        .into_iter()
+        .flatten()
+        .any(|dir| has_marker(dir))
+}
+
+fn has_marker(dir: &Path) -> bool {
+    OPT_OUT_MARKERS
+        .iter()
+        .any(|m| std::fs::symlink_metadata(dir.join(m)).is_ok())
+}
+
+fn transcript_facts(event: &HookEvent) -> Option<TranscriptFacts> {
+    let path = event.transcript_path.as_deref()?;
+    let tail = transcript::last_turn(path).ok()?;
+    Some(TranscriptFacts {
+        final_reply: tail.final_reply,
+        api_error: tail.api_error.map(|e| e.text),
+        tool_failures: tail.failed_tools,
+        last_tool_failed: tail.last_tool_failed,
+    })
+}
+
+/// Finds the user's terminal and samples it, for the deliverer to compare against later.
+fn presence_baseline() -> (Option<std::path::PathBuf>, Option<cc_notify_core::Activity>) {
+    let claude_pid = std::env::var("CLAUDE_PID")
+        .ok()
+        .and_then(|p| p.parse().ok());
+    let Some(path) = tty::find_user_terminal(claude_pid) else {
+        return (None, None);
+    };
+    let baseline = tty::TtyProbe::new(path.clone()).sample().ok();
+    (Some(path), baseline)
+}

@@ -1,0 +1,136 @@
+//! What every command needs at run time: the clock, the state dir, the loaded configuration
+//! turned into the core's configs, and one way to write the decision log.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use cc_notify_core::decision_log::{self, LogRecord};
+use cc_notify_core::engine::{EngineConfig, HeadlessPolicy};
+use cc_notify_core::event::HookEvent;
+use cc_notify_core::presence::PresenceConfig;
+use cc_notify_core::store::{self, StateDir};
+use cc_notify_core::{DecisionKind, Kind};
+
+use crate::config::{self, Config, Headless};
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// The process environment, as the config loader wants it.
+pub fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// Opens (creating if needed) the state dir; on failure says why on stderr (Claude Code shows
+/// hook stderr in its debug output) and gives `None`.
+pub fn open_state_dir() -> Option<StateDir> {
+    let Some(path) = store::state_dir_from_env() else {
+        eprintln!("cc-notify: no state directory: set CC_NOTIFY_STATE_DIR or HOME");
+        return None;
+    };
+    match StateDir::open(&path) {
+        Ok(dir) => Some(dir),
+        Err(e) => {
+            eprintln!("cc-notify: {e}");
+            None
+        }
+    }
+}
+
+/// Appends to the decision log; a failure goes to stderr (there is nowhere else).
+pub fn log(dir: &StateDir, record: LogRecord) {
+    if let Err(e) = decision_log::append(dir, &record) {
+        eprintln!("cc-notify: cannot write the decision log: {e}");
+    }
+}
+
+/// The loaded configuration and what the core makes of it.
+pub struct Runtime {
+    /// The configuration (defaults when the file is missing or broken).
+    pub config: Config,
+    /// The turn engine's settings.
+    pub engine: EngineConfig,
+    /// The deliverer's presence settings.
+    pub presence: PresenceConfig,
+}
+
+impl Runtime {
+    /// Builds the runtime from a configuration.
+    pub fn from_config(config: Config) -> Self {
+        let engine = EngineConfig {
+            bands: config.timing.bands.clone(),
+            rate_limit: config.timing.rate_limit,
+            headless: match config.sessions.headless {
+                Headless::Notify => HeadlessPolicy::Notify,
+                Headless::Skip => HeadlessPolicy::Skip,
+            },
+            progress: config.progress.enabled,
+            redact: config.privacy.redact,
+            ..EngineConfig::default()
+        };
+        let presence = PresenceConfig {
+            typing_window: config.timing.typing_window,
+            grace: config.timing.grace,
+        };
+        Runtime {
+            config,
+            engine,
+            presence,
+        }
+    }
+
+    /// Loads the configuration for the hook or the deliverer: a broken file is logged and
+    /// replaced by defaults, so Claude Code is never affected.
+    pub fn load_for_hook(dir: &StateDir, now: u64, event: Option<&HookEvent>) -> Runtime {
+        let config = match config::config_path() {
+            None => Config::default(),
+            Some(path) => match config::load(&path, &env_var) {
+                Ok(loaded) => loaded.config,
+                Err(e) => {
+                    let mut rec = LogRecord::new(
+                        now,
+                        DecisionKind::Error,
+                        format!("config error, using defaults: {e}"),
+                    );
+                    if let Some(ev) = event {
+                        rec.session = Some(ev.session_id.clone());
+                        rec.event = Some(ev.name().to_owned());
+                    }
+                    log(dir, rec);
+                    Config::default()
+                }
+            },
+        };
+        Runtime::from_config(config)
+    }
+
+    /// A log record about `event`.
+    pub fn record(
+        &self,
+        event: &HookEvent,
+        decision: DecisionKind,
+        kind: Option<Kind>,
+        reason: String,
+    ) -> LogRecord {
+        let mut rec = LogRecord::new(now_ms(), decision, reason);
+        rec.session = Some(event.session_id.clone());
+        rec.event = Some(event.name().to_owned());
+        rec.kind = kind;
+        rec
+    }
+
+    /// Logs a decision about `event`.
+    pub fn log_event(
+        &self,
+        dir: &StateDir,
+        event: &HookEvent,
+        decision: DecisionKind,
+        kind: Option<Kind>,
+        reason: String,
+    ) {
+        log(dir, self.record(event, decision, kind, reason));
+    }
+}
