@@ -1,6 +1,7 @@
 //! Runs the fuzz bodies (`cc_notify_core::fuzzing`) over a fixed corpus on stable, so every
 //! test run checks their invariants: real transcripts cut at every line and mid-line, the hook
 //! payload samples, and hand-made edge cases.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
 use std::fs;
 use std::path::Path;

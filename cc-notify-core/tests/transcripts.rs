@@ -1,4 +1,5 @@
 //! Transcript reading against real Claude Code transcripts and built edge cases.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
 use std::fs;
 use std::io::Write;
