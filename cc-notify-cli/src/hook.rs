@@ -90,7 +90,7 @@ fn handle(dir: &StateDir, rt: &Runtime, event: &HookEvent, now: u64) {
         } else {
             None
         },
-        progress: None,
+        progress: progress_scan(dir, rt, event, &mut file),
     };
     let (state, actions) = engine::step(std::mem::take(&mut file.state), event, &ctx, &rt.engine);
     file.state = state;
@@ -261,6 +261,32 @@ fn transcript_facts(event: &HookEvent) -> Option<TranscriptFacts> {
         tool_failures: tail.failed_tools,
         last_tool_failed: tail.last_tool_failed,
     })
+}
+
+/// Reads the transcript forwards from where the last progress scan stopped, when the engine
+/// wants it (progress pushes on).
+fn progress_scan(
+    dir: &StateDir,
+    rt: &Runtime,
+    event: &HookEvent,
+    file: &mut SessionFile,
+) -> Option<transcript::Scan> {
+    let offset = engine::wants_progress_scan(&file.state, event, &rt.engine)?;
+    let path = event.transcript_path.as_deref()?;
+    let scanned = match transcript::scan_from(path, offset) {
+        Err(transcript::TranscriptError::OffsetPastEnd { .. }) => {
+            engine::restart_progress(&mut file.state);
+            transcript::scan_from(path, 0)
+        }
+        other => other,
+    };
+    match scanned {
+        Ok(scan) => Some(scan),
+        Err(e) => {
+            rt.log_event(dir, event, DecisionKind::Error, Some(cc_notify_core::Kind::Progress), format!("transcript not scanned for progress: {e}"));
+            None
+        }
+    }
 }
 
 /// Finds the user's terminal and samples it, for the deliverer to compare against later.

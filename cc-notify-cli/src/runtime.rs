@@ -68,6 +68,8 @@ impl Runtime {
                 Headless::Skip => HeadlessPolicy::Skip,
             },
             progress: config.progress.enabled,
+            progress_priority: config.progress.priority,
+            progress_min_interval: config.progress.min_interval,
             redact: config.privacy.redact,
             ..EngineConfig::default()
         };
