@@ -13,7 +13,7 @@ use cc_notify_core::presence::{SkipReason, Watch, WatchStep};
 use cc_notify_core::store::{SessionGuard, StateDir};
 use cc_notify_core::{ActivityProbe, DecisionKind, tty};
 
-use crate::notifiers;
+use crate::notifiers::{self, Outcome};
 use crate::runtime::{self, Runtime, now_ms};
 use crate::session_file::{Plan, SessionFile};
 
@@ -274,50 +274,53 @@ impl Deliverer<'_> {
 
     fn send(&self, plan: &Plan, rt: &Runtime) {
         let notifier = notifiers::build(&rt.config);
-        match notifiers::send_with_retry(
+        let n = &plan.notification;
+        let name = notifier.name().to_owned();
+        let (decision, reason, delivered) = match notifiers::deliver(
+            self.dir,
+            &rt.config,
             notifier.as_ref(),
-            &plan.notification,
-            rt.config.delivery.retries,
+            n,
             self.stop,
         ) {
-            Ok(receipt) => {
-                let n = &plan.notification;
-                let mut detail = format!(
-                    "sent via {}: “{}” — {}",
-                    notifier.name(),
-                    n.title,
-                    preview(&n.body)
-                );
+            Outcome::Sent(receipt) => {
+                let mut detail = format!("sent via {name}: “{}” — {}", n.title, preview(&n.body));
                 if let Some(id) = receipt.request_id {
                     detail.push_str(&format!(" (request {id})"));
                 }
-                self.log(DecisionKind::Fired, Some(plan), detail);
-                self.with_session(|f| {
-                    engine::mark_delivered(
-                        &mut f.state,
-                        self.push,
-                        plan.notification.kind,
-                        now_ms(),
-                    );
-                    f.plan = None;
-                });
+                (DecisionKind::Fired, detail, true)
             }
-            Err(e) => {
-                let class = if e.is_transient() {
-                    "transient"
-                } else {
-                    "permanent"
-                };
-                self.log(
-                    DecisionKind::Failed,
-                    Some(plan),
-                    format!("{class} failure via {}: {e}", notifier.name()),
-                );
-                self.with_session(|f| {
-                    engine::mark_dropped(&mut f.state, self.push);
-                    f.plan = None;
-                });
+            Outcome::Held(mark) => (
+                DecisionKind::Suppressed,
+                format!(
+                    "not sent: {name} refused earlier ({}); fix the configuration, then run `cc-notify doctor`",
+                    mark.reason
+                ),
+                false,
+            ),
+            Outcome::Queued(e) => (
+                DecisionKind::Queued,
+                format!(
+                    "temporary failure via {name} after retries, kept for the next delivery: {e}"
+                ),
+                false,
+            ),
+            Outcome::Refused(e) => (
+                DecisionKind::Failed,
+                format!(
+                    "permanent failure via {name}, no more pushes until the configuration changes: {e}"
+                ),
+                false,
+            ),
+        };
+        self.log(decision, Some(plan), reason);
+        self.with_session(|f| {
+            if delivered {
+                engine::mark_delivered(&mut f.state, self.push, n.kind, now_ms());
+            } else {
+                engine::mark_dropped(&mut f.state, self.push);
             }
-        }
+            f.plan = None;
+        });
     }
 }

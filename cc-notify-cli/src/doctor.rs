@@ -8,7 +8,7 @@ use cc_notify_core::store::{self, StateDir};
 use cc_notify_core::{DecisionKind, tty};
 
 use crate::runtime::{self, now_ms};
-use crate::{config, notifiers, settings};
+use crate::{config, delivery_health, notifiers, settings};
 
 /// How far back `doctor` looks for failures.
 const RECENT_MS: u64 = 24 * 3600 * 1000;
@@ -146,8 +146,28 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
         None => r.info("no terminal found from here: pushes of sessions without a terminal are not typing-checked"),
     }
 
-    // 6. Recent failures.
+    // 6. The notifier's health and recent failures.
     if let Some(dir) = &dir {
+        if let Some(mark) = delivery_health::active_failure(dir, &config) {
+            let until = mark.until.map_or_else(
+                || "until the configuration changes".to_owned(),
+                |t| format!("until {}", crate::report::format_utc(t * 1000)),
+            );
+            r.fail(
+                &format!(
+                    "pushes are held {until}: the notifier refused them ({})",
+                    mark.reason
+                ),
+                "fix the Pushover settings (token, user key, device); the next push tries again",
+            );
+        }
+        let queued = delivery_health::queued(dir);
+        if queued > 0 {
+            r.warn(
+                &format!("{queued} push(es) wait in the outbox after temporary failures"),
+                "they are sent with the next push; check the network if this number grows",
+            );
+        }
         let now = now_ms();
         let recent: Vec<_> = decision_log::read_last(dir, 500)
             .unwrap_or_default()

@@ -283,7 +283,13 @@ fn progress_scan(
     match scanned {
         Ok(scan) => Some(scan),
         Err(e) => {
-            rt.log_event(dir, event, DecisionKind::Error, Some(cc_notify_core::Kind::Progress), format!("transcript not scanned for progress: {e}"));
+            rt.log_event(
+                dir,
+                event,
+                DecisionKind::Error,
+                Some(cc_notify_core::Kind::Progress),
+                format!("transcript not scanned for progress: {e}"),
+            );
             None
         }
     }

@@ -5,6 +5,7 @@
 
 mod config;
 mod deliver;
+mod delivery_health;
 mod demo;
 mod doctor;
 mod hook;

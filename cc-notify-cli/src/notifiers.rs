@@ -6,7 +6,10 @@ use std::time::{Duration, Instant};
 use cc_notify_core::{Notification, Notifier, NotifyError, Receipt};
 use cc_notify_pushover::Pushover;
 
+use cc_notify_core::store::StateDir;
+
 use crate::config::Config;
+use crate::delivery_health::{self, FailureMark};
 use crate::local::LocalNotifier;
 
 /// Pushover when credentials are configured, else the local notifier. A Pushover
@@ -55,4 +58,51 @@ pub fn send_with_retry(
         }
     };
     cc_notify_pushover::send_with_retry(notifier, n, attempts, &mut sleep)
+}
+
+/// How one delivery attempt ended.
+pub enum Outcome {
+    /// Sent.
+    Sent(Receipt),
+    /// Not attempted: the notifier refused permanently earlier and the configuration has not
+    /// changed since (or the quota has not reset).
+    Held(FailureMark),
+    /// Failed transiently after every retry; kept in the outbox for a later delivery.
+    Queued(NotifyError),
+    /// Failed permanently; the notifier is marked as failing.
+    Refused(NotifyError),
+}
+
+/// Delivers one push the polite way: not at all while the notifier is marked failing; the
+/// outbox first, oldest first; then this push with retries; a transient failure goes to the
+/// outbox, a permanent one marks the notifier.
+pub fn deliver(
+    dir: &StateDir,
+    config: &Config,
+    notifier: &dyn Notifier,
+    n: &Notification,
+    stop: &AtomicBool,
+) -> Outcome {
+    if let Some(mark) = delivery_health::active_failure(dir, config) {
+        return Outcome::Held(mark);
+    }
+    delivery_health::flush(dir, config, &mut |queued| {
+        let result = notifier.send(queued).map(drop);
+        delivery_health::record_outcome(dir, config, result.as_ref().map(|_| ()));
+        result
+    });
+    match send_with_retry(notifier, n, config.delivery.retries, stop) {
+        Ok(receipt) => {
+            delivery_health::record_outcome(dir, config, Ok(()));
+            Outcome::Sent(receipt)
+        }
+        Err(e) if e.is_transient() => {
+            delivery_health::enqueue(dir, n);
+            Outcome::Queued(e)
+        }
+        Err(e) => {
+            delivery_health::record_outcome(dir, config, Err(&e));
+            Outcome::Refused(e)
+        }
+    }
 }

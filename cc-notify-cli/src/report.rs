@@ -91,10 +91,10 @@ pub fn status(args: Vec<OsString>) -> ExitCode {
     let now = now_ms();
     let sessions = dir.sessions().unwrap_or_default();
     println!("State: {}", dir.path().display());
-    if sessions.is_empty() {
+    if sessions.iter().all(|(id, _)| id.starts_with('_')) {
         println!("No live sessions.");
     }
-    for (id, _) in &sessions {
+    for (id, _) in sessions.iter().filter(|(id, _)| !id.starts_with('_')) {
         let Ok(guard) = dir.lock(id) else { continue };
         let file: SessionFile = match guard.load() {
             Ok(f) => f,
@@ -141,6 +141,10 @@ pub fn status(args: Vec<OsString>) -> ExitCode {
                 plan.notification.title
             );
         }
+    }
+    let queued = crate::delivery_health::queued(&dir);
+    if queued > 0 {
+        println!("{queued} push(es) wait in the outbox for a retry.");
     }
     let recent = decision_log::read_last(&dir, 10).unwrap_or_default();
     if !recent.is_empty() {

@@ -50,9 +50,11 @@ pub const EVENTS: &[EventSpec] = &[
 /// Seconds Claude Code gives each hook run before killing it.
 pub const HOOK_TIMEOUT_SECS: u64 = 10;
 
+#[cfg(test)]
 /// The command of the plugin's hooks: `cc-notify` from `PATH`.
 pub const PLUGIN_COMMAND: &str = "cc-notify hook";
 
+#[cfg(test)]
 /// What the plugin's `hooks/hooks.json` says about itself.
 pub const PLUGIN_DESCRIPTION: &str = "Push notifications to your phone when a turn ends, fails or needs input, \
      only when you have walked away. Needs the cc-notify binary on PATH (cargo install cc-notify-cli).";
@@ -219,6 +221,7 @@ fn our_group(spec: &EventSpec, command: &str) -> Value {
     }
 }
 
+#[cfg(test)]
 /// The settings `hooks` object registering every [`EVENTS`] entry with `command`.
 pub fn hooks_object(command: &str) -> Value {
     EVENTS
@@ -228,6 +231,7 @@ pub fn hooks_object(command: &str) -> Value {
         .into()
 }
 
+#[cfg(test)]
 /// The plugin's `hooks/hooks.json`: [`hooks_object`] running `cc-notify` from `PATH`.
 pub fn plugin_hooks() -> Value {
     json!({"description": PLUGIN_DESCRIPTION, "hooks": hooks_object(PLUGIN_COMMAND)})
