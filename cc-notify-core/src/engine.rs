@@ -205,7 +205,8 @@ pub fn wants_transcript(state: &SessionState, event: &HookEvent) -> bool {
 /// pass to [`scan_from`](crate::transcript::scan_from) (with the event's `transcript_path`), and
 /// the resulting [`Scan`] goes into [`Context::progress`]. `None` when progress pushes are off,
 /// the event has no transcript, or the event is not one that pushes progress (a person's
-/// prompt, a finished tool call or round, the end of a turn).
+/// prompt, a finished tool call or round of the main agent or a subagent — both name the
+/// parent's transcript —, the end of the main agent's turn).
 ///
 /// Scan under the session's lock, after loading the state. If the scan fails with
 /// [`OffsetPastEnd`](crate::transcript::TranscriptError::OffsetPastEnd), the transcript was

@@ -627,3 +627,40 @@ fn an_interrupted_turn_leaves_nothing_for_the_next_one() {
     );
     assert_eq!(r.progress_texts(), ["Sleeping.", "Sleeping."]);
 }
+
+#[test]
+fn scans_are_asked_for_only_where_progress_is_decided() {
+    let path = PathBuf::from("session.jsonl");
+    let cfg = progress_on();
+    let fresh = SessionState::default();
+    let wants = |ev: &HookEvent| engine::wants_progress_scan(&fresh, ev, &cfg);
+    assert_eq!(wants(&prompt(&path, false)), Some(0));
+    assert_eq!(wants(&tool_done(&path, true)), Some(0));
+    assert_eq!(wants(&stop(&path, "x")), Some(0));
+    assert_eq!(
+        wants(&prompt(&path, true)),
+        None,
+        "a continuation, not a new turn"
+    );
+    let mut sub = stop(&path, "x");
+    sub.agent_id = Some("a1".into());
+    assert_eq!(wants(&sub), None);
+    let mut bare = tool_done(&path, false);
+    bare.transcript_path = None;
+    assert_eq!(wants(&bare), None);
+    assert_eq!(
+        wants(&payload(
+            &path,
+            "PreToolUse",
+            json!({ "tool_name": "Bash" })
+        )),
+        None
+    );
+    // The offset belongs to its transcript: another file is read from the start.
+    let data = fixture(THREE_STEPS);
+    let (state, _) = hook_bytes(fresh.clone(), &prompt(&path, false), &cfg, &data);
+    let offset = engine::wants_progress_scan(&state, &tool_done(&path, false), &cfg);
+    assert_eq!(offset, Some(data.len() as u64));
+    let other = tool_done(Path::new("cleared.jsonl"), false);
+    assert_eq!(engine::wants_progress_scan(&state, &other, &cfg), Some(0));
+}
