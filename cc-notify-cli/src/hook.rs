@@ -243,7 +243,7 @@ fn silenced(event: &HookEvent) -> bool {
     [event.cwd.as_deref(), project.as_deref()]
         .into_iter()
         .flatten()
-        .any(|dir| has_marker(dir))
+        .any(has_marker)
 }
 
 fn has_marker(dir: &Path) -> bool {
