@@ -1,0 +1,10 @@
+//! Reliability and security of the real `cc-notify` binary: hostile hook input, broken
+//! config, concurrent hooks, safe process control, private state and no leaked secrets.
+//!
+//! Every test drives `cc-notify` as Claude Code would, in its own temp HOME and state dir,
+//! against a Pushover fake on 127.0.0.1.
+
+#![allow(clippy::unwrap_used)]
+
+mod bad_input;
+mod harness;
