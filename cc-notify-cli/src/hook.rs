@@ -94,6 +94,17 @@ fn handle(dir: &StateDir, rt: &Runtime, event: &HookEvent, now: u64) {
     };
     let (state, actions) = engine::step(std::mem::take(&mut file.state), event, &ctx, &rt.engine);
     file.state = state;
+    if actions.is_empty()
+        && let EventKind::Other { name } = &event.kind
+    {
+        rt.log_event(
+            dir,
+            event,
+            DecisionKind::Suppressed,
+            None,
+            format!("`{name}` is not an event cc-notify acts on; ignored"),
+        );
+    }
     let mut forget = false;
     for action in actions {
         match action {

@@ -30,7 +30,11 @@ fn one_line(world: &World, input: Vec<u8>, what: &str) -> Value {
 
 /// Starts a turn in `session` and returns when it started (ms), as stored.
 fn start_turn(world: &World, session: &str) -> u64 {
-    world.event(session, "UserPromptSubmit", json!({"prompt": "fix the tests"}));
+    world.event(
+        session,
+        "UserPromptSubmit",
+        json!({"prompt": "fix the tests"}),
+    );
     world.session(session)["state"]["turn"]["started_ms"]
         .as_u64()
         .expect("a started turn is stored")
@@ -47,15 +51,19 @@ fn malformed_hook_input_is_logged_and_the_session_kept() {
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
     // 50 MB: a Stop whose last field never ends (Claude Code's largest seen stdin was 2.4 MB).
-    let mut huge = br#"{"session_id":"bad-input","hook_event_name":"Stop","last_assistant_message":""#
-        .to_vec();
+    let mut huge =
+        br#"{"session_id":"bad-input","hook_event_name":"Stop","last_assistant_message":""#
+            .to_vec();
     huge.resize(50 << 20, b'a');
     let deep = format!(
         r#"{{"session_id":"bad-input","hook_event_name":"Stop","tool_calls":{}"#,
         "[".repeat(200_000)
     );
     let cases: Vec<(&str, Vec<u8>)> = vec![
-        ("malformed JSON", br#"{"session_id":"bad-input","hook_event_name":"Stop""#.to_vec()),
+        (
+            "malformed JSON",
+            br#"{"session_id":"bad-input","hook_event_name":"Stop""#.to_vec(),
+        ),
         ("empty stdin", Vec::new()),
         ("binary garbage", garbage),
         ("50 MB of stdin", huge),
@@ -94,15 +102,44 @@ fn malformed_hook_input_is_logged_and_the_session_kept() {
                 .is_some_and(|r| r.contains("event ignored")),
             "{what}: {line}"
         );
-        assert_eq!(world.session_bytes(sid), kept, "{what}: the session changed");
+        assert_eq!(
+            world.session_bytes(sid),
+            kept,
+            "{what}: the session changed"
+        );
     }
+}
+
+#[test]
+fn unknown_events_are_logged_and_change_nothing() {
+    let world = World::new(SLOW);
+    let sid = "unknown-event";
+    let started = start_turn(&world, sid);
+    let line = one_line(
+        &world,
+        event(sid, "SomeFutureEvent", json!({"payload": {"x": [1, 2]}})),
+        "unknown event",
+    );
+    assert_eq!(line["session"], sid);
+    assert!(
+        line["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("SomeFutureEvent")),
+        "{line}"
+    );
+    assert_eq!(
+        world.session(sid)["state"]["turn"]["started_ms"].as_u64(),
+        Some(started)
+    );
 }
 
 /// Writes a 200 MB single-line transcript quickly: a record head, a sparse hole, a tail.
 fn giant_line(path: &Path) {
     let mut f = std::fs::File::create(path).expect("create");
-    f.write_all(br#"{"type":"assistant","message":{"role":"assistant","content":[{"type":"text","text":""#)
-        .expect("write");
+    f.write_all(
+        br#"{"type":"assistant","message":{"role":"assistant","content":[{"type":"text","text":""#,
+    )
+    .expect("write");
     let len = 200u64 << 20;
     f.set_len(len).expect("set_len");
     f.seek(SeekFrom::Start(len)).expect("seek");
@@ -200,5 +237,10 @@ fn hostile_transcript_paths_never_block_or_break_the_hook() {
     for r in &requests {
         assert_eq!(r.status, Some(200), "refused push: {r:?}");
     }
-    assert!(wait_until(|| world.log().iter().filter(|r| r["decision"] == "fired").count() == n));
+    assert!(wait_until(|| world
+        .log()
+        .iter()
+        .filter(|r| r["decision"] == "fired")
+        .count()
+        == n));
 }

@@ -88,7 +88,10 @@ impl World {
 
     /// Starts `cc-notify hook` with `input` on stdin (written from a thread, then closed).
     /// The returned thread fails if the hook did not read all of its input.
-    pub fn spawn_hook(&self, input: Vec<u8>) -> (Child, std::thread::JoinHandle<std::io::Result<()>>) {
+    pub fn spawn_hook(
+        &self,
+        input: Vec<u8>,
+    ) -> (Child, std::thread::JoinHandle<std::io::Result<()>>) {
         let mut child = self
             .command(&["hook"])
             .stdin(Stdio::piped())
@@ -261,8 +264,7 @@ fn live_processes_in(dir: &Path) -> Vec<(u32, Vec<String>)> {
         .flatten()
         .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
         .filter(|&pid| {
-            std::fs::read_link(format!("/proc/{pid}/cwd")).is_ok_and(|cwd| cwd == dir)
-                && alive(pid)
+            std::fs::read_link(format!("/proc/{pid}/cwd")).is_ok_and(|cwd| cwd == dir) && alive(pid)
         })
         .filter_map(|pid| {
             let raw = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
