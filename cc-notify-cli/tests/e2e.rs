@@ -182,19 +182,22 @@ fn tui_typing_during_the_delay_skips_the_push() {
     drop(tui);
 }
 
-#[test]
-#[ignore = "end-to-end: needs Claude Code and tmux, see .ci/e2e-setup.sh"]
-fn tui_next_prompt_before_the_delay_cancels_the_first_push() {
+/// Finishes one turn, submits the next prompt (after cc-notify scheduled the first push, or at
+/// once, while Claude Code still runs the Stop hook and queues the prompt), leaves the keyboard
+/// alone and checks that only the second turn is pushed.
+fn next_prompt_cancels_the_first_push(name: &str, wait_for_schedule: bool) {
     let world = tui_world();
-    let tui = Tui::start(&world, "cancel");
+    let tui = Tui::start(&world, name);
     tui.submit(&anthropic::say("First answer."));
     tui.wait_for_screen("First answer.", PATIENCE, &world);
-    world.wait_for_decision("scheduled", Some("done"), PATIENCE);
+    if wait_for_schedule {
+        world.wait_for_decision("scheduled", Some("done"), PATIENCE);
+    }
     tui.submit(&anthropic::say("Second answer."));
     tui.wait_for_screen("Second answer.", PATIENCE, &world);
 
     world.wait_for_decision("cancelled", None, PATIENCE);
-    // The second turn is left alone, so its push comes; by then the first one's time is long past.
+    // The second turn is left alone, so its push comes; by then the first one's time is past.
     let pushes = fired(&world, "done");
     assert_eq!(pushes.len(), 1, "{}", world.diagnostics());
     assert!(
@@ -203,6 +206,20 @@ fn tui_next_prompt_before_the_delay_cancels_the_first_push() {
         world.diagnostics()
     );
     drop(tui);
+}
+
+#[test]
+#[ignore = "end-to-end: needs Claude Code and tmux, see .ci/e2e-setup.sh"]
+fn tui_next_prompt_before_the_delay_cancels_the_first_push() {
+    next_prompt_cancels_the_first_push("cancel", true);
+}
+
+/// Claude Code fires UserPromptSubmit for a prompt typed while the Stop hook still runs, so
+/// it can reach cc-notify before that Stop does.
+#[test]
+#[ignore = "end-to-end: needs Claude Code and tmux, see .ci/e2e-setup.sh"]
+fn tui_prompt_submitted_during_the_stop_hook_cancels_the_first_push() {
+    next_prompt_cancels_the_first_push("cancel-early", false);
 }
 
 #[test]
@@ -244,6 +261,24 @@ fn tui_permission_answered_quickly_pushes_no_needs_input() {
     assert!(
         world.project.join("x.txt").exists(),
         "the approved tool did not run"
+    );
+    drop(tui);
+}
+
+#[test]
+#[ignore = "end-to-end: needs Claude Code and tmux, see .ci/e2e-setup.sh"]
+fn tui_api_error_pushes_one_error() {
+    let world = tui_world();
+    let tui = Tui::start(&world, "api-error");
+    tui.submit(&Script::ApiError.prompt());
+    tui.wait_for_screen("API Error", PATIENCE, &world);
+
+    let pushes = fired(&world, "error");
+    assert_eq!(pushes.len(), 1, "{}", world.diagnostics());
+    assert!(
+        world.decisions("fired", Some("done")).is_empty(),
+        "{}",
+        world.diagnostics()
     );
     drop(tui);
 }

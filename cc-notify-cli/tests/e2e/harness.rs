@@ -171,6 +171,8 @@ impl World {
             ("ANTHROPIC_API_KEY", API_KEY.to_owned()),
             ("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1".to_owned()),
             ("DISABLE_TELEMETRY", "1".to_owned()),
+            // An API error ends the turn at once instead of after minutes of retries.
+            ("CLAUDE_CODE_MAX_RETRIES", "0".to_owned()),
             (
                 "CC_NOTIFY_CONFIG",
                 self.config.to_string_lossy().into_owned(),
