@@ -7,4 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod bad_input;
+mod concurrency;
+mod config_errors;
 mod harness;
+mod process_safety;
