@@ -11,3 +11,4 @@ mod concurrency;
 mod config_errors;
 mod harness;
 mod process_safety;
+mod security;
