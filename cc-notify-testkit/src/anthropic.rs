@@ -39,10 +39,13 @@ pub enum Script {
     MultiStep,
     /// `e2e-api-error`: HTTP 500 `api_error` to every request of the turn.
     ApiError,
+    /// `e2e-slow`: one Bash call that takes a while ([`SLOW_COMMAND`]), then [`SLOW_REPLY`];
+    /// room to type or submit while the turn runs.
+    Slow,
 }
 
 /// Every script, longest keyword first so that matching is unambiguous.
-const SCRIPTS: [Script; 8] = [
+const SCRIPTS: [Script; 9] = [
     Script::FailThenOk,
     Script::Permission,
     Script::ToolFails,
@@ -50,6 +53,7 @@ const SCRIPTS: [Script; 8] = [
     Script::MultiStep,
     Script::Secret,
     Script::Tool,
+    Script::Slow,
     Script::Say,
 ];
 
@@ -59,6 +63,10 @@ pub const OK_COMMAND: &str = "echo e2e-ok";
 pub const FAILING_COMMAND: &str = "ls /nonexistent-dir-xyz";
 /// The command of [`Script::Permission`]; not pre-allowed, so the TUI asks for permission.
 pub const PERMISSION_COMMAND: &str = "touch x.txt";
+/// The command of [`Script::Slow`].
+pub const SLOW_COMMAND: &str = "sleep 4";
+/// Final reply of [`Script::Slow`].
+pub const SLOW_REPLY: &str = "The slow job is done.";
 /// Final reply of [`Script::Tool`].
 pub const TOOL_REPLY: &str = "The command ran fine.";
 /// Final reply of [`Script::ToolFails`].
@@ -91,6 +99,7 @@ impl Script {
             Script::Permission => "e2e-permission",
             Script::MultiStep => "e2e-multi",
             Script::ApiError => "e2e-api-error",
+            Script::Slow => "e2e-slow",
         }
     }
 
@@ -392,6 +401,8 @@ fn script_step(script: Script, step: usize, prompt: &str) -> Message {
             Message::bash(Some(multi_step_text(n + 1)), OK_COMMAND)
         }
         (Script::MultiStep, _) => Message::text(MULTI_REPLY),
+        (Script::Slow, 0) => Message::bash(None, SLOW_COMMAND),
+        (Script::Slow, _) => Message::text(SLOW_REPLY),
         (Script::ApiError, _) => Message::text(DEFAULT_REPLY),
     }
 }
