@@ -246,7 +246,19 @@ fn tui_permission_answered_quickly_pushes_no_needs_input() {
     let tui = Tui::start(&world, "perm-answered");
     tui.submit(&Script::Permission.prompt());
     tui.wait_for_screen(PERMISSION_DIALOG, PATIENCE, &world);
-    tui.key("1"); // "Yes", well within the 6 s before Claude Code's permission_prompt.
+    // "Yes", well within the 6 s before Claude Code's permission_prompt. The dialog ignores
+    // keys that arrive just as it opens (typed-ahead protection), so press again while it stays.
+    let answered = wait_for(Duration::from_secs(4), || {
+        tui.key("1");
+        wait_for(Duration::from_millis(700), || {
+            !tui.screen().contains(PERMISSION_DIALOG)
+        })
+    });
+    assert!(
+        answered,
+        "the dialog did not take the answer:\n{}",
+        tui.screen()
+    );
     tui.wait_for_screen(PERMISSION_REPLY, PATIENCE, &world);
 
     // Synchronise on the turn's own Done push, which comes well after the 6 s mark.
