@@ -238,7 +238,7 @@ pub fn is_private(path: &Path) -> io::Result<bool> {
 }
 
 /// Loads the config for an interactive command (`send`, `doctor`…) from [`config_path`] and
-/// the process environment; prints the warnings, or the error and gives exit code 1.
+/// the process environment; prints the warnings, or the error and gives exit code 2.
 pub fn load_interactive() -> Result<Config, std::process::ExitCode> {
     let env = |name: &str| std::env::var(name).ok();
     let Some(path) = config_path() else {
@@ -255,7 +255,7 @@ pub fn load_interactive() -> Result<Config, std::process::ExitCode> {
         }
         Err(e) => {
             eprintln!("cc-notify: {e}");
-            Err(std::process::ExitCode::FAILURE)
+            Err(std::process::ExitCode::from(2))
         }
     }
 }

@@ -3,8 +3,6 @@
 
 use std::ffi::OsString;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use cc_notify_core::decision_log::LogRecord;
@@ -39,30 +37,50 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
     if push.is_none() && !progress {
         return crate::usage_error(USAGE);
     }
-    let stop = Arc::new(AtomicBool::new(false));
-    #[cfg(unix)]
-    for sig in [
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGHUP,
-    ] {
-        // A failed registration only means a signal kills us without a log line.
-        let _ = signal_hook::flag::register(sig, Arc::clone(&stop));
-    }
     let Some(dir) = runtime::open_state_dir() else {
         return ExitCode::FAILURE;
     };
+    exit_on_signal(&dir, &session, push);
     match push {
         Some(push) => Deliverer {
             dir: &dir,
             session: &session,
             push,
-            stop: &stop,
         }
         .run(),
-        None => send_progress(&dir, &session, &stop),
+        None => send_progress(&dir, &session),
     }
     ExitCode::SUCCESS
+}
+
+/// SIGTERM (a cancel), SIGINT or SIGHUP: log "cancelled" and exit at once, wherever the main
+/// thread is (asleep in the delay, or waiting to retry). The hook that cancels has already
+/// cleared the pending push from the session.
+fn exit_on_signal(dir: &StateDir, session: &str, push: Option<u64>) {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGTERM, SIGINT, SIGHUP]) else {
+        return;
+    };
+    let dir = dir.clone();
+    let session = session.to_owned();
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            let name = if sig == SIGTERM {
+                "SIGTERM"
+            } else {
+                "a signal"
+            };
+            let mut rec = LogRecord::new(
+                now_ms(),
+                DecisionKind::Cancelled,
+                format!("cancelled: the delivery process was stopped by {name}"),
+            );
+            rec.session = Some(session);
+            rec.push_id = push;
+            runtime::log(&dir, rec);
+            std::process::exit(0);
+        }
+    });
 }
 
 const USAGE: &str = "deliver: --session ID (--push N | --progress)";
@@ -70,7 +88,7 @@ const USAGE: &str = "deliver: --session ID (--push N | --progress)";
 /// Sends the session's queued progress pushes, oldest first, one at a time; exits when the
 /// queue is empty (deciding so under the session lock, so a hook that queues more at the same
 /// moment sees no sender and starts a new one).
-fn send_progress(dir: &StateDir, session: &str, stop: &AtomicBool) {
+fn send_progress(dir: &StateDir, session: &str) {
     let rt = Runtime::load_for_hook(dir, now_ms(), None);
     let notifier = notifiers::build(&rt.config);
     loop {
@@ -93,27 +111,23 @@ fn send_progress(dir: &StateDir, session: &str, stop: &AtomicBool) {
             next
         })();
         let Some(n) = next else { return };
-        let mut rec = match notifiers::send_with_retry(
-            notifier.as_ref(),
-            &n,
-            rt.config.delivery.retries,
-            stop,
-        ) {
-            Ok(_) => LogRecord::new(
-                now_ms(),
-                DecisionKind::Fired,
-                format!(
-                    "progress sent via {}: {}",
-                    notifier.name(),
-                    preview(&n.body)
+        let mut rec =
+            match notifiers::send_with_retry(notifier.as_ref(), &n, rt.config.delivery.retries) {
+                Ok(_) => LogRecord::new(
+                    now_ms(),
+                    DecisionKind::Fired,
+                    format!(
+                        "progress sent via {}: {}",
+                        notifier.name(),
+                        preview(&n.body)
+                    ),
                 ),
-            ),
-            Err(e) => LogRecord::new(
-                now_ms(),
-                DecisionKind::Failed,
-                format!("progress push via {}: {e}", notifier.name()),
-            ),
-        };
+                Err(e) => LogRecord::new(
+                    now_ms(),
+                    DecisionKind::Failed,
+                    format!("progress push via {}: {e}", notifier.name()),
+                ),
+            };
         rec.session = Some(session.to_owned());
         rec.kind = Some(n.kind);
         runtime::log(dir, rec);
@@ -129,7 +143,6 @@ struct Deliverer<'a> {
     dir: &'a StateDir,
     session: &'a str,
     push: u64,
-    stop: &'a AtomicBool,
 }
 
 impl Deliverer<'_> {
@@ -142,8 +155,12 @@ impl Deliverer<'_> {
     }
 
     /// Loads the session file under its lock, applies `f`, saves (or removes an ended one).
+    /// `None` when the session is gone (its file was removed): it is never re-created.
     fn with_session<T>(&self, f: impl FnOnce(&mut SessionFile) -> T) -> Option<T> {
         let guard: SessionGuard = self.dir.lock(self.session).ok()?;
+        if !guard.path().exists() {
+            return None;
+        }
         let mut file: SessionFile = guard.load().ok()?;
         let out = f(&mut file);
         let saved = if file.ended && file.state.pending.is_none() {
@@ -233,20 +250,6 @@ impl Deliverer<'_> {
             Duration::from_millis(plan.delay_ms),
         );
         loop {
-            if self.stop.load(Ordering::Relaxed) {
-                self.log(
-                    DecisionKind::Cancelled,
-                    Some(plan),
-                    "cancelled: the delivery process was stopped".into(),
-                );
-                self.with_session(|f| {
-                    if f.plan.as_ref().is_some_and(|p| p.push_id == self.push) {
-                        engine::mark_dropped(&mut f.state, self.push);
-                        f.plan = None;
-                    }
-                });
-                return false;
-            }
             let now = now_ms();
             let sample = probe.as_ref().and_then(|p| p.sample().ok());
             match watch.observe(now, sample) {
@@ -281,7 +284,6 @@ impl Deliverer<'_> {
             &rt.config,
             notifier.as_ref(),
             n,
-            self.stop,
         ) {
             Outcome::Sent(receipt) => {
                 let mut detail = format!("sent via {name}: “{}” — {}", n.title, preview(&n.body));

@@ -15,6 +15,7 @@ const RECENT_MS: u64 = 24 * 3600 * 1000;
 
 struct Report {
     broken: bool,
+    config_broken: bool,
 }
 
 impl Report {
@@ -41,7 +42,10 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
             arg.to_string_lossy()
         ));
     }
-    let mut r = Report { broken: false };
+    let mut r = Report {
+        broken: false,
+        config_broken: false,
+    };
 
     // 1. Configuration.
     let config = match config::config_path() {
@@ -74,6 +78,7 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
                 loaded.config
             }
             Err(e) => {
+                r.config_broken = true;
                 r.fail(
                     &format!("config error: {e}"),
                     "fix that key; until then the hook uses the defaults",
@@ -188,7 +193,9 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
         }
     }
 
-    if r.broken {
+    if r.config_broken {
+        ExitCode::from(2)
+    } else if r.broken {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

@@ -1,8 +1,5 @@
 //! Picking the notifier from the configuration, and delivering with retries.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
-
 use cc_notify_core::{Notification, Notifier, NotifyError, Receipt};
 use cc_notify_pushover::Pushover;
 
@@ -44,20 +41,13 @@ impl Notifier for Broken {
 }
 
 /// Sends with the configured number of attempts, transient failures retried no sooner than
-/// 5 s apart; a raised `stop` ends the waiting early (the remaining attempts fail fast).
+/// 5 s apart.
 pub fn send_with_retry(
     notifier: &dyn Notifier,
     n: &Notification,
     attempts: u32,
-    stop: &AtomicBool,
 ) -> Result<Receipt, NotifyError> {
-    let mut sleep = |wait: Duration| {
-        let until = Instant::now() + wait;
-        while !stop.load(Ordering::Relaxed) && Instant::now() < until {
-            std::thread::sleep(Duration::from_millis(100).min(until - Instant::now()));
-        }
-    };
-    cc_notify_pushover::send_with_retry(notifier, n, attempts, &mut sleep)
+    cc_notify_pushover::send_with_retry(notifier, n, attempts, &mut std::thread::sleep)
 }
 
 /// How one delivery attempt ended.
@@ -81,7 +71,6 @@ pub fn deliver(
     config: &Config,
     notifier: &dyn Notifier,
     n: &Notification,
-    stop: &AtomicBool,
 ) -> Outcome {
     if let Some(mark) = delivery_health::active_failure(dir, config) {
         return Outcome::Held(mark);
@@ -91,7 +80,7 @@ pub fn deliver(
         delivery_health::record_outcome(dir, config, result.as_ref().map(|_| ()));
         result
     });
-    match send_with_retry(notifier, n, config.delivery.retries, stop) {
+    match send_with_retry(notifier, n, config.delivery.retries) {
         Ok(receipt) => {
             delivery_health::record_outcome(dir, config, Ok(()));
             Outcome::Sent(receipt)
