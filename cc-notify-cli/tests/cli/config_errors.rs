@@ -76,7 +76,6 @@ fn doctor_and_send_name_file_line_and_key_and_fail() {
 }
 
 #[test]
-#[ignore = "send exits 1 on a broken config (config::load_interactive gives ExitCode::FAILURE); the brief wants 2"]
 fn send_exits_2_on_a_broken_config() {
     let world = World::new("");
     world.write_config(BROKEN[0].1);
