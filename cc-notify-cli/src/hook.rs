@@ -22,7 +22,8 @@ pub const OPT_OUT_MARKERS: [&str; 2] = [".no-pushover", ".cc-notify-off"];
 
 /// Runs one hook invocation. Never panics outward, never fails: problems are logged.
 pub fn run() {
-    let mut input = Vec::new();
+    // Most events fit in one read; a large PostToolUse grows the buffer.
+    let mut input = Vec::with_capacity(64 * 1024);
     // Drain stdin to EOF whatever it holds: exiting early gives Claude Code an EPIPE.
     let read = std::io::stdin().lock().read_to_end(&mut input);
     let now = now_ms();
@@ -81,6 +82,9 @@ fn handle(dir: &StateDir, rt: &Runtime, event: &HookEvent, now: u64) {
             SessionFile::default()
         }
     };
+    // Most events (every tool call) leave the state as it was: then there is nothing to save
+    // (unless the file does not exist yet: `status` lists sessions by their files).
+    let loaded = serde_json::to_vec(&file).ok();
     let ctx = Context {
         now_ms: now,
         silenced: matters_for_push(event) && silenced(event),
@@ -131,7 +135,9 @@ fn handle(dir: &StateDir, rt: &Runtime, event: &HookEvent, now: u64) {
                 rt.log_event(dir, event, decision, kind, reason);
             }
             Action::Schedule(plan) => {
-                let (tty, baseline) = if plan.presence_checked {
+                // A session without a terminal has no typing to watch (and must not pick up
+                // whatever terminal an ancestor process happens to have).
+                let (tty, baseline) = if plan.presence_checked && !ctx.headless {
                     presence_baseline()
                 } else {
                     (None, None)
@@ -219,6 +225,9 @@ fn handle(dir: &StateDir, rt: &Runtime, event: &HookEvent, now: u64) {
         } else {
             guard.remove()
         }
+    } else if loaded.is_some() && serde_json::to_vec(&file).ok() == loaded && guard.path().is_file()
+    {
+        Ok(())
     } else {
         guard.save(&file)
     };

@@ -55,7 +55,8 @@ fn detach(_cmd: &mut Command) {}
 /// checking through procfs that `who` is still that process (same start time, same user), so
 /// a recycled pid is never signalled. Returns whether a signal was sent.
 pub fn cancel(who: ProcessRef) -> bool {
-    if who.pid == 0 || !tty::is_same_process(who.pid, who.start_time) {
+    // pid 0 and 1 would address our own group or every process we may signal.
+    if who.pid <= 1 || !tty::is_same_process(who.pid, who.start_time) {
         return false;
     }
     let Some(pid) = i32::try_from(who.pid)
@@ -64,6 +65,10 @@ pub fn cancel(who: ProcessRef) -> bool {
     else {
         return false;
     };
-    // The deliverer is a session (and so process group) leader: signal the whole group.
+    // Our deliverers lead their own session, so their own process group: signal that group,
+    // and nothing that is not such a leader.
+    if rustix::process::getpgid(Some(pid)).ok() != Some(pid) {
+        return false;
+    }
     rustix::process::kill_process_group(pid, rustix::process::Signal::TERM).is_ok()
 }
