@@ -124,7 +124,7 @@ fn print_reply_with_secrets_is_redacted_in_the_push_and_the_log() {
 #[ignore = "end-to-end: needs Claude Code and tmux, see .ci/e2e-setup.sh"]
 fn tui_turn_then_idle_keyboard_pushes_once_after_the_delay() {
     let world = tui_world();
-    let tui = Tui::start(&world, "idle");
+    let tui = Tui::start(&world);
     let reply = "Refactor finished.";
     tui.submit(&anthropic::say(reply));
     tui.wait_for_screen(reply, PATIENCE, &world);
@@ -152,7 +152,7 @@ fn tui_turn_then_idle_keyboard_pushes_once_after_the_delay() {
 #[ignore = "end-to-end: needs Claude Code and tmux, see .ci/e2e-setup.sh"]
 fn tui_typing_during_the_delay_skips_the_push() {
     let world = tui_world();
-    let tui = Tui::start(&world, "typing");
+    let tui = Tui::start(&world);
     tui.submit(&anthropic::say("Lint is clean."));
     tui.wait_for_screen("Lint is clean.", PATIENCE, &world);
 
@@ -185,9 +185,9 @@ fn tui_typing_during_the_delay_skips_the_push() {
 /// Finishes one turn, submits the next prompt (after cc-notify scheduled the first push, or at
 /// once, while Claude Code still runs the Stop hook and queues the prompt), leaves the keyboard
 /// alone and checks that only the second turn is pushed.
-fn next_prompt_cancels_the_first_push(name: &str, wait_for_schedule: bool) {
+fn next_prompt_cancels_the_first_push(wait_for_schedule: bool) {
     let world = tui_world();
-    let tui = Tui::start(&world, name);
+    let tui = Tui::start(&world);
     tui.submit(&anthropic::say("First answer."));
     tui.wait_for_screen("First answer.", PATIENCE, &world);
     if wait_for_schedule {
@@ -211,7 +211,7 @@ fn next_prompt_cancels_the_first_push(name: &str, wait_for_schedule: bool) {
 #[test]
 #[ignore = "end-to-end: needs Claude Code and tmux, see .ci/e2e-setup.sh"]
 fn tui_next_prompt_before_the_delay_cancels_the_first_push() {
-    next_prompt_cancels_the_first_push("cancel", true);
+    next_prompt_cancels_the_first_push(true);
 }
 
 /// Claude Code fires UserPromptSubmit for a prompt typed while the Stop hook still runs, so
@@ -219,14 +219,14 @@ fn tui_next_prompt_before_the_delay_cancels_the_first_push() {
 #[test]
 #[ignore = "end-to-end: needs Claude Code and tmux, see .ci/e2e-setup.sh"]
 fn tui_prompt_submitted_during_the_stop_hook_cancels_the_first_push() {
-    next_prompt_cancels_the_first_push("cancel-early", false);
+    next_prompt_cancels_the_first_push(false);
 }
 
 #[test]
 #[ignore = "end-to-end: needs Claude Code and tmux, see .ci/e2e-setup.sh"]
 fn tui_unanswered_permission_dialog_pushes_needs_input() {
     let world = tui_world();
-    let tui = Tui::start(&world, "perm-open");
+    let tui = Tui::start(&world);
     tui.submit(&Script::Permission.prompt());
     tui.wait_for_screen(PERMISSION_DIALOG, PATIENCE, &world);
 
@@ -243,7 +243,7 @@ fn tui_unanswered_permission_dialog_pushes_needs_input() {
 #[ignore = "end-to-end: needs Claude Code and tmux, see .ci/e2e-setup.sh"]
 fn tui_permission_answered_quickly_pushes_no_needs_input() {
     let world = tui_world();
-    let tui = Tui::start(&world, "perm-answered");
+    let tui = Tui::start(&world);
     tui.submit(&Script::Permission.prompt());
     tui.wait_for_screen(PERMISSION_DIALOG, PATIENCE, &world);
     // "Yes", well within the 6 s before Claude Code's permission_prompt. The dialog ignores
@@ -281,7 +281,7 @@ fn tui_permission_answered_quickly_pushes_no_needs_input() {
 #[ignore = "end-to-end: needs Claude Code and tmux, see .ci/e2e-setup.sh"]
 fn tui_api_error_pushes_one_error() {
     let world = tui_world();
-    let tui = Tui::start(&world, "api-error");
+    let tui = Tui::start(&world);
     tui.submit(&Script::ApiError.prompt());
     tui.wait_for_screen("API Error", PATIENCE, &world);
 

@@ -48,7 +48,7 @@ pub struct Setup {
 /// A test's world; everything lives in one temp dir removed on drop, and the fakes stop.
 pub struct World {
     /// The temp dir holding everything below.
-    _root: tempfile::TempDir,
+    root: tempfile::TempDir,
     /// `$HOME` for Claude Code and the hooks.
     pub home: PathBuf,
     /// The project Claude Code runs in.
@@ -121,7 +121,7 @@ impl World {
         );
 
         let world = Self {
-            _root: root,
+            root,
             home,
             project,
             config,
@@ -182,6 +182,11 @@ impl World {
                 self.state.to_string_lossy().into_owned(),
             ),
         ]
+    }
+
+    /// The world's own temp dir, for anything else a test needs to put somewhere.
+    pub fn scratch(&self) -> &Path {
+        self.root.path()
     }
 
     /// The `claude` binary under test.

@@ -1,7 +1,7 @@
-//! Claude Code's interactive UI in a real pty: a tmux server of its own per test (`-L`), so
-//! nothing touches the developer's tmux, killed on drop.
+//! Claude Code's interactive UI in a real pty: a tmux server of its own per test, its socket in
+//! the test's temp dir (`-S`), so nothing touches the developer's tmux; killed on drop.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
@@ -12,7 +12,7 @@ const READY: &str = "? for shortcuts";
 
 /// A tmux server running one Claude Code UI.
 pub struct Tui {
-    socket: String,
+    socket: PathBuf,
     /// The pane's process: `claude` itself (the pane runs it directly).
     pid: Option<u32>,
 }
@@ -20,8 +20,8 @@ pub struct Tui {
 impl Tui {
     /// Starts `claude` in a 160x45 tmux pane in the world's project, with its environment,
     /// and waits until the prompt is ready.
-    pub fn start(world: &World, name: &str) -> Self {
-        let socket = format!("cc-notify-e2e-{}-{name}", std::process::id());
+    pub fn start(world: &World) -> Self {
+        let socket = world.scratch().join("tmux.sock");
         let mut tui = Self { socket, pid: None };
         let mut args: Vec<String> = ["new-session", "-d", "-s", "e2e", "-x", "160", "-y", "45"]
             .map(String::from)
@@ -43,7 +43,7 @@ impl Tui {
     /// Runs one tmux command against this server; fails the test if tmux fails.
     fn tmux<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Output {
         let out = Command::new("tmux")
-            .arg("-L")
+            .arg("-S")
             .arg(&self.socket)
             .args(args)
             .env_remove("TMUX")
@@ -104,7 +104,9 @@ impl Drop for Tui {
     fn drop(&mut self) {
         // Best effort: the server may already be gone.
         let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
+            .arg("-S")
+            .arg(&self.socket)
+            .arg("kill-server")
             .env_remove("TMUX")
             .output();
         // Let Claude Code run its SessionEnd hooks and exit before the world's dirs go away.
