@@ -20,6 +20,7 @@ const POLL: Duration = Duration::from_millis(500);
 
 /// Entry point of the hidden `deliver` command.
 pub fn run(args: Vec<OsString>) -> ExitCode {
+    crate::process::detach_self();
     use lexopt::prelude::*;
     let mut parser = lexopt::Parser::from_args(args);
     let (mut session, mut push, mut progress) = (None, None, false);

@@ -6,9 +6,11 @@ use std::process::{Command, Stdio};
 use cc_notify_core::state::ProcessRef;
 use cc_notify_core::tty;
 
-/// Starts `cc-notify deliver --session ID --push N` detached: its own session (setsid), no
-/// terminal, stdio on /dev/null (Claude Code waits for the hook's stdout and stderr to
-/// close, so the child must not inherit them). Returns its identity for a later cancel.
+/// Starts `cc-notify deliver --session ID --push N` detached: stdio on /dev/null (Claude Code
+/// waits for the hook's stdout and stderr to close, so the child must not inherit them); the
+/// child puts itself in its own session first thing ([`detach_self`]). No `pre_exec` here, so
+/// the standard library can use `posix_spawn` instead of fork + exec (most of the hook's cost
+/// on the events that schedule a push). Returns its identity for a later cancel.
 pub fn spawn_deliverer(session_id: &str, push_id: u64) -> io::Result<ProcessRef> {
     spawn(&["--session", session_id, "--push", &push_id.to_string()])
 }
@@ -27,7 +29,6 @@ fn spawn(args: &[&str]) -> io::Result<ProcessRef> {
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    detach(&mut cmd);
     let child = cmd.spawn()?;
     let pid = child.id();
     // The child outlives us; dropping `Child` neither waits nor kills. Our exit reparents it.
@@ -36,20 +37,16 @@ fn spawn(args: &[&str]) -> io::Result<ProcessRef> {
     Ok(ProcessRef { pid, start_time })
 }
 
-#[cfg(unix)]
-fn detach(cmd: &mut Command) {
-    use std::os::unix::process::CommandExt;
-    // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
-    unsafe {
-        cmd.pre_exec(|| {
-            rustix::process::setsid().map_err(io::Error::from)?;
-            Ok(())
-        });
+/// Called first thing by a delivery process: leave the hook's session and process group, so
+/// nothing that ends Claude Code's hook ends the delivery, and so a cancel can signal exactly
+/// this process group.
+pub fn detach_self() {
+    #[cfg(unix)]
+    {
+        // Fails only if we already lead a process group, which is fine.
+        let _ = rustix::process::setsid();
     }
 }
-
-#[cfg(not(unix))]
-fn detach(_cmd: &mut Command) {}
 
 /// Stops a pending deliverer by signalling its process group (SIGTERM) — but only after
 /// checking through procfs that `who` is still that process (same start time, same user), so
@@ -65,10 +62,13 @@ pub fn cancel(who: ProcessRef) -> bool {
     else {
         return false;
     };
-    // Our deliverers lead their own session, so their own process group: signal that group,
-    // and nothing that is not such a leader.
-    if rustix::process::getpgid(Some(pid)).ok() != Some(pid) {
-        return false;
-    }
-    rustix::process::kill_process_group(pid, rustix::process::Signal::TERM).is_ok()
+    // A deliverer leads its own session, so its own process group: signal the group. One that
+    // has not reached its setsid yet (it was spawned a moment ago) is signalled alone.
+    let leads_group = rustix::process::getpgid(Some(pid)).ok() == Some(pid);
+    let sent = if leads_group {
+        rustix::process::kill_process_group(pid, rustix::process::Signal::TERM)
+    } else {
+        rustix::process::kill_process(pid, rustix::process::Signal::TERM)
+    };
+    sent.is_ok()
 }

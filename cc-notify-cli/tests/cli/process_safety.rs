@@ -145,9 +145,11 @@ fn a_deliverer_whose_session_ended_exits() {
         wait_until(|| !alive(pids[0])),
         "the deliverer outlived its session"
     );
+    // The hook logs the cancel; the deliverer adds its own line when the signal reaches its
+    // handler (one spawned a moment earlier may die before installing it).
     let cancelled = world.decisions(sid, "cancelled");
     assert!(
-        cancelled.len() >= 2 && cancelled.iter().all(|r| r["push_id"] == 0),
+        !cancelled.is_empty() && cancelled.iter().all(|r| r["push_id"] == 0),
         "{cancelled:?}"
     );
     assert!(world.fake.requests().is_empty());
