@@ -246,6 +246,14 @@ pub fn restart_progress(state: &mut SessionState) {
     };
 }
 
+/// A Stop (or StopFailure) that belongs to an earlier prompt than the running turn's: Claude
+/// Code fires the next prompt's UserPromptSubmit while the previous Stop hook may still be on
+/// its way, so the two can arrive in either order.
+fn is_stale(state: &SessionState, event: &HookEvent) -> bool {
+    let current = state.turn.as_ref().and_then(|t| t.prompt_id.as_deref());
+    matches!((current, event.prompt_id.as_deref()), (Some(a), Some(b)) if a != b)
+}
+
 /// Steps a session's state with one hook event.
 pub fn step(
     mut state: SessionState,
@@ -291,7 +299,23 @@ pub fn step(
             if let Some(p) = state.pending.take() {
                 actions.push(cancel(p, "new prompt: the user is at the keyboard".into()));
             }
-            state.turn = Some(Turn::started(now, event.prompt_id.clone()));
+            // A prompt typed while the turn runs is queued by Claude Code into the same turn
+            // (it carries the running turn's prompt_id, and one Stop follows): keep the turn.
+            let queued = state.turn.as_ref().is_some_and(|t| {
+                t.is_open() && t.prompt_id.is_some() && t.prompt_id == event.prompt_id
+            });
+            if !queued {
+                state.turn = Some(Turn::started(now, event.prompt_id.clone()));
+            }
+        }
+        EventKind::Stop { .. } | EventKind::StopFailure { .. }
+            if !in_subagent && is_stale(&state, event) =>
+        {
+            actions.push(record(
+                DecisionKind::Suppressed,
+                None,
+                "the end of an earlier prompt's turn arrived after the next prompt".into(),
+            ));
         }
         EventKind::UserPromptSubmit {
             system_injected: true,
@@ -299,6 +323,10 @@ pub fn step(
             let turn = state.turn.get_or_insert_with(Turn::default);
             turn.stopped_ms = None;
             turn.push_delivered = false;
+            // The continuation's Stop carries the injected prompt's id.
+            if event.prompt_id.is_some() {
+                turn.prompt_id.clone_from(&event.prompt_id);
+            }
         }
         EventKind::PostToolUse { .. } if !in_subagent => {
             open_turn(&mut state).last_tool_failed = false;
@@ -1284,5 +1312,61 @@ mod tests {
         assert_eq!(cancels(&a), [p[0].id]);
         assert_eq!(s.pending.map(|x| x.id), Some(p[1].id));
         assert!(p[1].id > p[0].id);
+    }
+
+    fn with_prompt(mut e: HookEvent, id: &str) -> HookEvent {
+        e.prompt_id = Some(id.into());
+        e
+    }
+
+    #[test]
+    fn a_prompt_queued_into_the_running_turn_keeps_its_start_and_failures() {
+        let cfg = EngineConfig::default();
+        let (state, _) = run(
+            &[
+                (0, prompt()),
+                (10, tool_failed()),
+                (20, prompt()),
+                (200, stop("done")),
+            ],
+            &cfg,
+            at,
+        );
+        let turn = state.turn.expect("turn kept");
+        assert_eq!(
+            turn.started_ms,
+            Some(0),
+            "the queued prompt must not restart the turn"
+        );
+        assert_eq!(turn.tool_failures, 1);
+    }
+
+    #[test]
+    fn a_stop_of_an_earlier_prompt_arriving_late_schedules_nothing() {
+        let cfg = EngineConfig::default();
+        let (_, actions) = run(
+            &[
+                (0, with_prompt(prompt(), "a")),
+                (30, with_prompt(prompt(), "b")),
+                (31, with_prompt(stop("reply to a"), "a")),
+            ],
+            &cfg,
+            at,
+        );
+        assert!(plans(&actions).is_empty(), "{actions:?}");
+        let (_, actions) = run(
+            &[
+                (0, with_prompt(prompt(), "a")),
+                (30, with_prompt(injected(), "t")),
+                (31, with_prompt(stop("after the task"), "t")),
+            ],
+            &cfg,
+            at,
+        );
+        assert_eq!(
+            plans(&actions).len(),
+            1,
+            "a continuation's Stop still pushes"
+        );
     }
 }
