@@ -18,7 +18,7 @@ mod tmux;
 use std::time::Duration;
 
 use cc_notify_testkit::anthropic::{
-    self, PERMISSION_REPLY, SECRET_API_KEY, SECRET_GITHUB_TOKEN, Script,
+    self, MULTI_REPLY, MULTI_STEPS, PERMISSION_REPLY, SECRET_API_KEY, SECRET_GITHUB_TOKEN, Script,
 };
 use harness::{Setup, World, wait_for};
 use tmux::Tui;
@@ -37,6 +37,7 @@ fn print_world() -> World {
     World::new(Setup {
         delay_secs: PRINT_DELAY,
         headless: "notify",
+        progress: false,
     })
 }
 
@@ -44,6 +45,7 @@ fn tui_world() -> World {
     World::new(Setup {
         delay_secs: TUI_DELAY,
         headless: "skip",
+        progress: false,
     })
 }
 
@@ -118,6 +120,32 @@ fn print_reply_with_secrets_is_redacted_in_the_push_and_the_log() {
         assert!(!push.title.contains(core), "secret in push title {push:?}");
         assert!(!log.contains(core), "secret in the decision log:\n{log}");
     }
+}
+
+#[test]
+#[ignore = "end-to-end: needs Claude Code and tmux, see .ci/e2e-setup.sh"]
+fn print_multi_step_turn_pushes_each_step_silently_then_one_banner() {
+    let world = World::new(Setup {
+        delay_secs: PRINT_DELAY,
+        headless: "notify",
+        progress: true,
+    });
+    world.run_print(&Script::MultiStep.prompt());
+    world.wait_for_decision("fired", Some("done"), PATIENCE);
+
+    let pushes = world.pushes();
+    assert_eq!(pushes.len(), MULTI_STEPS + 1, "{}", world.diagnostics());
+    for (i, push) in pushes[..MULTI_STEPS].iter().enumerate() {
+        assert_eq!(push.priority, "-2", "progress push {push:?} is not silent");
+        assert!(
+            push.message.contains(&anthropic::multi_step_text(i + 1)),
+            "push {i} is {push:?}\n{}",
+            world.diagnostics()
+        );
+    }
+    let banner = &pushes[MULTI_STEPS];
+    assert_ne!(banner.priority, "-2", "the banner {banner:?} must alert");
+    assert!(banner.message.contains(MULTI_REPLY), "banner {banner:?}");
 }
 
 #[test]

@@ -43,6 +43,8 @@ pub struct Setup {
     pub delay_secs: u64,
     /// `[sessions] headless`: `"notify"` for `claude -p` tests.
     pub headless: &'static str,
+    /// `[progress] enabled`.
+    pub progress: bool,
 }
 
 /// A test's world; everything lives in one temp dir removed on drop, and the fakes stop.
@@ -94,10 +96,14 @@ impl World {
                  rate_limit = 0\n\
                  \n\
                  [sessions]\n\
-                 headless = \"{}\"\n",
+                 headless = \"{}\"\n\
+                 \n\
+                 [progress]\n\
+                 enabled = {}\n",
                 pushover.url(),
                 setup.delay_secs,
-                setup.headless
+                setup.headless,
+                setup.progress
             ),
         )
         .expect("write config.toml");
@@ -285,6 +291,7 @@ impl World {
             .map(|r| Push {
                 title: r.param("title").unwrap_or_default().to_owned(),
                 message: r.param("message").unwrap_or_default().to_owned(),
+                priority: r.param("priority").unwrap_or_default().to_owned(),
             })
             .collect()
     }
@@ -308,6 +315,8 @@ pub struct Push {
     pub title: String,
     /// The message parameter.
     pub message: String,
+    /// The priority parameter (empty when absent).
+    pub priority: String,
 }
 
 /// Polls `done` every 100 ms until it holds or `timeout` passes; returns whether it held.
