@@ -284,6 +284,9 @@ pub enum ParseError {
     /// A field every event carries is missing.
     #[error("hook input has no `{0}`")]
     Missing(&'static str),
+    /// The input is JSON but not an object.
+    #[error("hook input is not a JSON object")]
+    NotAnObject,
 }
 
 impl HookEvent {
@@ -296,6 +299,12 @@ impl HookEvent {
     /// assert!(matches!(ev.kind, EventKind::Stop { .. }));
     /// ```
     pub fn parse(input: &[u8]) -> Result<Self, ParseError> {
+        // serde would read a JSON array into the struct field by field: only objects are events.
+        let first = input.iter().find(|b| !b.is_ascii_whitespace());
+        if first.is_some_and(|&b| b != b'{') && serde_json::from_slice::<IgnoredAny>(input).is_ok()
+        {
+            return Err(ParseError::NotAnObject);
+        }
         let raw: Raw = serde_json::from_slice(input)?;
         raw.into_event()
     }
@@ -637,7 +646,12 @@ mod tests {
         ));
         assert!(matches!(
             HookEvent::parse(b"[1,2]"),
-            Err(ParseError::Json(_))
+            Err(ParseError::NotAnObject)
+        ));
+        // A fuzz find: serde reads an array into a struct field by field.
+        assert!(matches!(
+            HookEvent::parse(br#"["s", "Stop"]"#),
+            Err(ParseError::NotAnObject)
         ));
         assert!(matches!(
             HookEvent::parse(br#"{"hook_event_name":"Stop"}"#),

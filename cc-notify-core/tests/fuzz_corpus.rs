@@ -25,12 +25,15 @@ const TRANSCRIPTS: [&str; 4] = [
 ];
 
 /// Inputs that once broke something, or that sit on a boundary.
-const EDGE_CASES: [&[u8]; 14] = [
+const EDGE_CASES: [&[u8]; 16] = [
     // Fuzz finds: invalid UTF-8 or a lone surrogate in a string the hook parser skips.
     b"{\"session_id\":\"s\",\"hook_event_name\":\"Stop\",\"last_asshstant_message\":\"\\ud66d\\ude00\"}",
     b"{\"session_id\":\"s\",\"hook_event_name\":\"SessionStart\",\"zource\":\"compa\xe3t\"}\n",
     b"",
     b"\n",
+    // Fuzz find: a JSON array of strings was read as a struct, field by field.
+    b"[\"\", \r\"\", \r\"\"]",
+    b"[\"s\",\"Stop\"]",
     b"\n\n\n",
     b"{",
     b"{\"type\":\"",
