@@ -246,14 +246,6 @@ pub fn restart_progress(state: &mut SessionState) {
     };
 }
 
-/// A Stop (or StopFailure) that belongs to an earlier prompt than the running turn's: Claude
-/// Code fires the next prompt's UserPromptSubmit while the previous Stop hook may still be on
-/// its way, so the two can arrive in either order.
-fn is_stale(state: &SessionState, event: &HookEvent) -> bool {
-    let current = state.turn.as_ref().and_then(|t| t.prompt_id.as_deref());
-    matches!((current, event.prompt_id.as_deref()), (Some(a), Some(b)) if a != b)
-}
-
 /// Steps a session's state with one hook event.
 pub fn step(
     mut state: SessionState,
@@ -307,15 +299,6 @@ pub fn step(
             if !queued {
                 state.turn = Some(Turn::started(now, event.prompt_id.clone()));
             }
-        }
-        EventKind::Stop { .. } | EventKind::StopFailure { .. }
-            if !in_subagent && is_stale(&state, event) =>
-        {
-            actions.push(record(
-                DecisionKind::Suppressed,
-                None,
-                "the end of an earlier prompt's turn arrived after the next prompt".into(),
-            ));
         }
         EventKind::UserPromptSubmit {
             system_injected: true,
@@ -1314,11 +1297,6 @@ mod tests {
         assert!(p[1].id > p[0].id);
     }
 
-    fn with_prompt(mut e: HookEvent, id: &str) -> HookEvent {
-        e.prompt_id = Some(id.into());
-        e
-    }
-
     #[test]
     fn a_prompt_queued_into_the_running_turn_keeps_its_start_and_failures() {
         let cfg = EngineConfig::default();
@@ -1339,34 +1317,5 @@ mod tests {
             "the queued prompt must not restart the turn"
         );
         assert_eq!(turn.tool_failures, 1);
-    }
-
-    #[test]
-    fn a_stop_of_an_earlier_prompt_arriving_late_schedules_nothing() {
-        let cfg = EngineConfig::default();
-        let (_, actions) = run(
-            &[
-                (0, with_prompt(prompt(), "a")),
-                (30, with_prompt(prompt(), "b")),
-                (31, with_prompt(stop("reply to a"), "a")),
-            ],
-            &cfg,
-            at,
-        );
-        assert!(plans(&actions).is_empty(), "{actions:?}");
-        let (_, actions) = run(
-            &[
-                (0, with_prompt(prompt(), "a")),
-                (30, with_prompt(injected(), "t")),
-                (31, with_prompt(stop("after the task"), "t")),
-            ],
-            &cfg,
-            at,
-        );
-        assert_eq!(
-            plans(&actions).len(),
-            1,
-            "a continuation's Stop still pushes"
-        );
     }
 }
