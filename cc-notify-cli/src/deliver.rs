@@ -8,12 +8,12 @@ use std::time::Duration;
 use cc_notify_core::decision_log::LogRecord;
 use cc_notify_core::engine::{self, FireVerdict};
 use cc_notify_core::presence::{SkipReason, Watch, WatchStep};
-use cc_notify_core::store::{SessionGuard, StateDir};
+use cc_notify_core::store::StateDir;
 use cc_notify_core::{ActivityProbe, DecisionKind, tty};
 
 use crate::notifiers::{self, Outcome};
 use crate::runtime::{self, Runtime, now_ms};
-use crate::session_file::{Plan, SessionFile};
+use crate::session_file::{self, Plan, SessionFile};
 
 /// How often the terminal is sampled while waiting.
 const POLL: Duration = Duration::from_millis(500);
@@ -93,42 +93,38 @@ fn send_progress(dir: &StateDir, session: &str) {
     let rt = Runtime::load_for_hook(dir, now_ms(), None);
     let notifier = notifiers::build(&rt.config);
     loop {
-        let next = (|| {
-            let guard = dir.lock(session).ok()?;
-            let mut file: SessionFile = guard.load().ok()?;
-            let next = if file.progress_queue.is_empty() {
+        let next = session_file::update(dir, session, |file| {
+            if file.progress_queue.is_empty() {
                 file.progress_sender = None;
                 None
             } else {
                 Some(file.progress_queue.remove(0))
-            };
-            let saved =
-                if file.ended && file.progress_queue.is_empty() && file.state.pending.is_none() {
-                    guard.remove()
-                } else {
-                    guard.save(&file)
-                };
-            saved.ok()?;
-            next
-        })();
-        let Some(n) = next else { return };
-        let mut rec =
-            match notifiers::send_with_retry(notifier.as_ref(), &n, rt.config.delivery.retries) {
-                Ok(_) => LogRecord::new(
-                    now_ms(),
-                    DecisionKind::Fired,
-                    format!(
-                        "progress sent via {}: {}",
-                        notifier.name(),
-                        preview(&n.body)
-                    ),
+            }
+        });
+        let Ok(Some(Some(n))) = next else { return };
+        let name = notifier.name();
+        let (decision, reason) = match notifiers::deliver(dir, &rt.config, notifier.as_ref(), &n) {
+            Outcome::Sent(_) => (
+                DecisionKind::Fired,
+                format!("progress sent via {name}: {}", preview(&n.body)),
+            ),
+            Outcome::Held(mark) => (
+                DecisionKind::Suppressed,
+                format!(
+                    "progress not sent: {name} refused earlier ({})",
+                    mark.reason
                 ),
-                Err(e) => LogRecord::new(
-                    now_ms(),
-                    DecisionKind::Failed,
-                    format!("progress push via {}: {e}", notifier.name()),
-                ),
-            };
+            ),
+            Outcome::Queued(e) => (
+                DecisionKind::Queued,
+                format!("progress push kept for a retry: {e}"),
+            ),
+            Outcome::Refused(e) => (
+                DecisionKind::Failed,
+                format!("progress push refused via {name}: {e}"),
+            ),
+        };
+        let mut rec = LogRecord::new(now_ms(), decision, reason);
         rec.session = Some(session.to_owned());
         rec.kind = Some(n.kind);
         runtime::log(dir, rec);
@@ -155,28 +151,12 @@ impl Deliverer<'_> {
         runtime::log(self.dir, rec);
     }
 
-    /// Loads the session file under its lock, applies `f`, saves (or removes an ended one).
-    /// `None` when the session is gone (its file was removed): it is never re-created.
+    /// [`session_file::update`] for this session; a failure is logged and reads as `None`.
     fn with_session<T>(&self, f: impl FnOnce(&mut SessionFile) -> T) -> Option<T> {
-        let guard: SessionGuard = self.dir.lock(self.session).ok()?;
-        if !guard.path().exists() {
-            return None;
-        }
-        let mut file: SessionFile = guard.load().ok()?;
-        let out = f(&mut file);
-        let saved = if file.ended && file.state.pending.is_none() {
-            guard.remove()
-        } else {
-            guard.save(&file)
-        };
-        if let Err(e) = saved {
-            self.log(
-                DecisionKind::Error,
-                None,
-                format!("cannot save session state: {e}"),
-            );
-        }
-        Some(out)
+        session_file::update(self.dir, self.session, f).unwrap_or_else(|e| {
+            self.log(DecisionKind::Error, None, format!("session state: {e}"));
+            None
+        })
     }
 
     fn run(&self) {

@@ -56,35 +56,26 @@ pub fn run() {
 }
 
 fn handle(dir: &StateDir, rt: &Runtime, event: &HookEvent, now: u64) {
+    let fail = |what: &str, e: &dyn std::fmt::Display| {
+        runtime::log_event(
+            dir,
+            event,
+            DecisionKind::Error,
+            None,
+            format!("{what}: {e}"),
+        );
+    };
     let guard = match dir.lock(&event.session_id) {
         Ok(g) => g,
-        Err(e) => {
-            rt.log_event(
-                dir,
-                event,
-                DecisionKind::Error,
-                None,
-                format!("session state unavailable: {e}"),
-            );
-            return;
-        }
+        Err(e) => return fail("session state unavailable", &e),
     };
-    let mut file: SessionFile = match guard.load() {
-        Ok(f) => f,
-        Err(e) => {
-            rt.log_event(
-                dir,
-                event,
-                DecisionKind::Error,
-                None,
-                format!("session state unreadable, starting afresh: {e}"),
-            );
-            SessionFile::default()
-        }
-    };
+    let mut file: SessionFile = guard.load().unwrap_or_else(|e| {
+        fail("session state unreadable, starting afresh", &e);
+        SessionFile::default()
+    });
     // Most events (every tool call) leave the state as it was: then there is nothing to save
     // (unless the file does not exist yet: `status` lists sessions by their files).
-    let loaded = serde_json::to_vec(&file).ok();
+    let loaded = file.clone();
     let ctx = Context {
         now_ms: now,
         silenced: matters_for_push(event) && silenced(event),
@@ -101,7 +92,7 @@ fn handle(dir: &StateDir, rt: &Runtime, event: &HookEvent, now: u64) {
     if actions.is_empty()
         && let EventKind::Other { name } = &event.kind
     {
-        rt.log_event(
+        runtime::log_event(
             dir,
             event,
             DecisionKind::Suppressed,
@@ -123,7 +114,7 @@ fn handle(dir: &StateDir, rt: &Runtime, event: &HookEvent, now: u64) {
                 if file.plan.as_ref().is_some_and(|p| p.push_id == push_id) {
                     file.plan = None;
                 }
-                let mut rec = rt.record(event, DecisionKind::Cancelled, None, reason);
+                let mut rec = runtime::record(event, DecisionKind::Cancelled, None, reason);
                 rec.push_id = Some(push_id);
                 runtime::log(dir, rec);
             }
@@ -132,7 +123,7 @@ fn handle(dir: &StateDir, rt: &Runtime, event: &HookEvent, now: u64) {
                 kind,
                 reason,
             } => {
-                rt.log_event(dir, event, decision, kind, reason);
+                runtime::log_event(dir, event, decision, kind, reason);
             }
             Action::Schedule(plan) => {
                 // A session without a terminal has no typing to watch (and must not pick up
@@ -161,7 +152,7 @@ fn handle(dir: &StateDir, rt: &Runtime, event: &HookEvent, now: u64) {
                             || "no terminal found: no typing check".to_owned(),
                             |t| format!("watching {}", t.display()),
                         );
-                        let mut rec = rt.record(
+                        let mut rec = runtime::record(
                             event,
                             DecisionKind::Scheduled,
                             Some(kind),
@@ -174,7 +165,7 @@ fn handle(dir: &StateDir, rt: &Runtime, event: &HookEvent, now: u64) {
                     Err(e) => {
                         engine::mark_dropped(&mut file.state, push_id);
                         file.plan = None;
-                        let mut rec = rt.record(
+                        let mut rec = runtime::record(
                             event,
                             DecisionKind::Failed,
                             Some(kind),
@@ -204,7 +195,7 @@ fn handle(dir: &StateDir, rt: &Runtime, event: &HookEvent, now: u64) {
                         }
                     }
                 };
-                rt.log_event(
+                runtime::log_event(
                     dir,
                     event,
                     DecisionKind::Scheduled,
@@ -216,8 +207,7 @@ fn handle(dir: &StateDir, rt: &Runtime, event: &HookEvent, now: u64) {
         }
     }
     let saved = if forget {
-        if (file.state.pending.is_some() && file.plan.is_some()) || !file.progress_queue.is_empty()
-        {
+        if file.has_work() {
             // A push is still due (e.g. `claude -p` ended): keep just enough for the deliverer,
             // which removes the file when it is done.
             file.ended = true;
@@ -225,20 +215,13 @@ fn handle(dir: &StateDir, rt: &Runtime, event: &HookEvent, now: u64) {
         } else {
             guard.remove()
         }
-    } else if loaded.is_some() && serde_json::to_vec(&file).ok() == loaded && guard.path().is_file()
-    {
+    } else if file == loaded && guard.path().is_file() {
         Ok(())
     } else {
         guard.save(&file)
     };
     if let Err(e) = saved {
-        rt.log_event(
-            dir,
-            event,
-            DecisionKind::Error,
-            None,
-            format!("cannot save session state: {e}"),
-        );
+        fail("cannot save session state", &e);
     }
 }
 
@@ -303,7 +286,7 @@ fn progress_scan(
     match scanned {
         Ok(scan) => Some(scan),
         Err(e) => {
-            rt.log_event(
+            runtime::log_event(
                 dir,
                 event,
                 DecisionKind::Error,

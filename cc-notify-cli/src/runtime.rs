@@ -108,31 +108,29 @@ impl Runtime {
         };
         Runtime::from_config(config)
     }
+}
 
-    /// A log record about `event`.
-    pub fn record(
-        &self,
-        event: &HookEvent,
-        decision: DecisionKind,
-        kind: Option<Kind>,
-        reason: String,
-    ) -> LogRecord {
-        let mut rec = LogRecord::new(now_ms(), decision, reason);
-        rec.session = Some(event.session_id.clone());
-        rec.event = Some(event.name().to_owned());
-        rec.kind = kind;
-        rec
-    }
+/// A log record about `event`.
+pub fn record(
+    event: &HookEvent,
+    decision: DecisionKind,
+    kind: Option<Kind>,
+    reason: String,
+) -> LogRecord {
+    let mut rec = LogRecord::new(now_ms(), decision, reason);
+    rec.session = Some(event.session_id.clone());
+    rec.event = Some(event.name().to_owned());
+    rec.kind = kind;
+    rec
+}
 
-    /// Logs a decision about `event`.
-    pub fn log_event(
-        &self,
-        dir: &StateDir,
-        event: &HookEvent,
-        decision: DecisionKind,
-        kind: Option<Kind>,
-        reason: String,
-    ) {
-        log(dir, self.record(event, decision, kind, reason));
-    }
+/// Logs a decision about `event`.
+pub fn log_event(
+    dir: &StateDir,
+    event: &HookEvent,
+    decision: DecisionKind,
+    kind: Option<Kind>,
+    reason: String,
+) {
+    log(dir, record(event, decision, kind, reason));
 }

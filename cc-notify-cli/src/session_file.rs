@@ -2,12 +2,13 @@
 //! push, in one file under one lock, so the hook and the deliverer never disagree.
 
 use cc_notify_core::state::{ProcessRef, SessionState};
+use cc_notify_core::store::{StateDir, StoreError};
 use cc_notify_core::{Activity, Notification};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// The per-session file.
-#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SessionFile {
     /// The turn engine's state.
@@ -23,8 +24,38 @@ pub struct SessionFile {
     pub progress_sender: Option<ProcessRef>,
 }
 
+impl SessionFile {
+    /// A push is pending or progress pushes wait: an ended session's file must stay for the
+    /// process that sends them.
+    pub fn has_work(&self) -> bool {
+        self.state.pending.is_some() || !self.progress_queue.is_empty()
+    }
+}
+
+/// Loads a session's file under its lock, applies `f`, then saves it — or removes it when the
+/// session has ended and nothing is left to send. `Ok(None)` when the session is gone (its
+/// file was removed): a delivery process never re-creates it.
+pub fn update<T>(
+    dir: &StateDir,
+    session: &str,
+    f: impl FnOnce(&mut SessionFile) -> T,
+) -> Result<Option<T>, StoreError> {
+    let guard = dir.lock(session)?;
+    if !guard.path().exists() {
+        return Ok(None);
+    }
+    let mut file: SessionFile = guard.load()?;
+    let out = f(&mut file);
+    if file.ended && !file.has_work() {
+        guard.remove()?;
+    } else {
+        guard.save(&file)?;
+    }
+    Ok(Some(out))
+}
+
 /// Everything a deliverer needs for one push.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     /// The push's id (the engine's `Pending::id`).
     pub push_id: u64,
@@ -40,4 +71,50 @@ pub struct Plan {
     pub tty: Option<PathBuf>,
     /// The terminal's activity when the push was scheduled.
     pub baseline: Option<Activity>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cc_notify_core::{Kind, Notification};
+
+    fn dir() -> (tempfile::TempDir, StateDir) {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = StateDir::open(tmp.path().join("state")).expect("state dir");
+        (tmp, dir)
+    }
+
+    #[test]
+    fn a_gone_session_is_never_recreated() {
+        let (_tmp, dir) = dir();
+        assert_eq!(update(&dir, "s", |_| ()).expect("update"), None);
+        let guard = dir.lock("s").expect("lock");
+        assert!(!guard.path().exists());
+    }
+
+    #[test]
+    fn an_ended_session_stays_while_progress_waits_and_goes_once_sent() {
+        let (_tmp, dir) = dir();
+        let file = SessionFile {
+            ended: true,
+            progress_queue: vec![Notification::new(Kind::Progress, "t", "step 1")],
+            ..SessionFile::default()
+        };
+        dir.lock("s").expect("lock").save(&file).expect("save");
+
+        assert_eq!(
+            update(&dir, "s", |f| f.progress_queue.len()).expect("update"),
+            Some(1)
+        );
+        assert!(
+            dir.lock("s").expect("lock").path().exists(),
+            "queued progress was dropped"
+        );
+
+        update(&dir, "s", |f| f.progress_queue.clear()).expect("update");
+        assert!(
+            !dir.lock("s").expect("lock").path().exists(),
+            "an ended, idle session stays"
+        );
+    }
 }

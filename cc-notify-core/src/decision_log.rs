@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::decision::DecisionKind;
 use crate::notification::Kind;
-use crate::store::{StateDir, StoreError, nofollow};
+use crate::store::{StateDir, StoreError, lock_file, nofollow};
 use crate::text::truncate_chars;
 
 /// The log file's name in the state directory.
@@ -122,14 +122,7 @@ pub fn append(dir: &StateDir, record: &LogRecord) -> Result<(), StoreError> {
 
 /// Renames the log to the old log under `log.lock`, unless another writer just did.
 fn rotate(dir: &StateDir) -> Result<(), StoreError> {
-    let lock_path = dir.path().join("log.lock");
-    let lock = nofollow()
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&lock_path)
-        .map_err(|e| StoreError::io(&lock_path, e))?;
-    lock.lock().map_err(|e| StoreError::io(&lock_path, e))?;
+    let _lock = lock_file(&dir.path().join("log.lock"))?;
     let path = dir.path().join(LOG_FILE);
     match fs::symlink_metadata(&path) {
         Ok(meta) if meta.len() > ROTATE_AT => {

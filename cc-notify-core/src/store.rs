@@ -173,6 +173,20 @@ pub(crate) fn nofollow() -> OpenOptions {
     o
 }
 
+/// Opens (creating) the lock file at `path`, never through a symlink, and takes an
+/// exclusive lock on it, held until the returned file is dropped.
+pub(crate) fn lock_file(path: &Path) -> Result<File, StoreError> {
+    let lock = nofollow()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map_err(|e| StoreError::io(path, e))?;
+    lock.lock().map_err(|e| StoreError::io(path, e))?;
+    Ok(lock)
+}
+
 /// An opened, checked state directory.
 #[derive(Debug, Clone)]
 pub struct StateDir {
@@ -205,15 +219,7 @@ impl StateDir {
     pub fn lock(&self, session_id: &str) -> Result<SessionGuard, StoreError> {
         let stem = session_file_stem(session_id);
         let dir = self.sessions_dir();
-        let lock_path = dir.join(format!("{stem}.lock"));
-        let lock = nofollow()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&lock_path)
-            .map_err(|e| StoreError::io(&lock_path, e))?;
-        lock.lock().map_err(|e| StoreError::io(&lock_path, e))?;
+        let lock = lock_file(&dir.join(format!("{stem}.lock")))?;
         Ok(SessionGuard {
             _lock: lock,
             state: dir.join(format!("{stem}.json")),
