@@ -51,6 +51,21 @@ pub struct FailureMark {
     pub until: Option<u64>,
 }
 
+impl FailureMark {
+    /// How long pushes are held: `until the configuration changes` or `until <UTC time>`.
+    pub fn until_text(&self) -> String {
+        self.until.map_or_else(
+            || "until the configuration changes".to_owned(),
+            |t| {
+                format!(
+                    "until {}",
+                    crate::report::format_utc(t.saturating_mul(1000))
+                )
+            },
+        )
+    }
+}
+
 /// A hash of the settings that decide whether Pushover accepts a request. It changes when the
 /// user fixes their token, key, URL or device; it reveals nothing about them.
 pub fn fingerprint(config: &Config) -> u64 {
@@ -128,19 +143,22 @@ pub fn enqueue(dir: &StateDir, notification: &Notification) {
 }
 
 /// Sends what the outbox holds, oldest first, through `send`; drops (and logs) pushes older
-/// than the configured age; stops at the first failure, keeping the rest. The outbox stays
-/// locked meanwhile, so two delivery processes never send the same queued push.
+/// than the configured age; stops at the first failure, keeping the rest (a refused push is
+/// dropped), and returns that failure: a newer push must not overtake the queued ones. The
+/// outbox stays locked meanwhile, so two delivery processes never send the same queued push.
 pub fn flush(
     dir: &StateDir,
     config: &Config,
     send: &mut dyn FnMut(&Notification) -> Result<(), NotifyError>,
-) {
-    let Ok(guard) = dir.lock(OUTBOX) else { return };
+) -> Result<(), NotifyError> {
+    let Ok(guard) = dir.lock(OUTBOX) else {
+        return Ok(());
+    };
     let Ok(mut outbox) = guard.load::<Outbox>() else {
-        return;
+        return Ok(());
     };
     if outbox.queued.is_empty() {
-        return;
+        return Ok(());
     }
     let max_age = u64::try_from(config.delivery.outbox_max_age.as_millis()).unwrap_or(u64::MAX);
     let now = now_ms();
@@ -159,6 +177,7 @@ pub fn flush(
             ),
         );
     }
+    let mut result = Ok(());
     while let Some(q) = outbox.queued.first() {
         let kind = q.notification.kind;
         match send(&q.notification) {
@@ -184,6 +203,7 @@ pub fn flush(
                     runtime::log(dir, rec);
                     outbox.queued.remove(0);
                 }
+                result = Err(e);
                 break;
             }
         }
@@ -195,6 +215,7 @@ pub fn flush(
             format!("cannot update the outbox: {e}"),
         );
     }
+    result
 }
 
 /// How many pushes wait in the outbox (for `status` and `doctor`).

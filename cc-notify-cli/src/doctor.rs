@@ -154,13 +154,10 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
     // 6. The notifier's health and recent failures.
     if let Some(dir) = &dir {
         if let Some(mark) = delivery_health::active_failure(dir, &config) {
-            let until = mark.until.map_or_else(
-                || "until the configuration changes".to_owned(),
-                |t| format!("until {}", crate::report::format_utc(t * 1000)),
-            );
             r.fail(
                 &format!(
-                    "pushes are held {until}: the notifier refused them ({})",
+                    "pushes are held {}: the notifier refused them ({})",
+                    mark.until_text(),
                     mark.reason
                 ),
                 "fix the Pushover settings (token, user key, device); the next push tries again",

@@ -64,8 +64,9 @@ pub enum Outcome {
 }
 
 /// Delivers one push the polite way: not at all while the notifier is marked failing; the
-/// outbox first, oldest first; then this push with retries; a transient failure goes to the
-/// outbox, a permanent one marks the notifier.
+/// outbox first, oldest first (if that fails, this push joins the outbox or is held, untried);
+/// then this push with retries; a transient failure goes to the outbox, a permanent one marks
+/// the notifier.
 pub fn deliver(
     dir: &StateDir,
     config: &Config,
@@ -75,11 +76,22 @@ pub fn deliver(
     if let Some(mark) = delivery_health::active_failure(dir, config) {
         return Outcome::Held(mark);
     }
-    delivery_health::flush(dir, config, &mut |queued| {
+    let flushed = delivery_health::flush(dir, config, &mut |queued| {
         let result = notifier.send(queued).map(drop);
         delivery_health::record_outcome(dir, config, result.as_ref().map(|_| ()));
         result
     });
+    if let Err(e) = flushed {
+        // Still failing: this push waits behind the older ones instead of overtaking them.
+        if e.is_transient() {
+            delivery_health::enqueue(dir, n);
+            return Outcome::Queued(e);
+        }
+        // An older push was just refused, marking the notifier: hold this one too.
+        if let Some(mark) = delivery_health::active_failure(dir, config) {
+            return Outcome::Held(mark);
+        }
+    }
     match send_with_retry(notifier, n, config.delivery.retries) {
         Ok(receipt) => {
             delivery_health::record_outcome(dir, config, Ok(()));

@@ -146,6 +146,17 @@ pub fn status(args: Vec<OsString>) -> ExitCode {
     if queued > 0 {
         println!("{queued} push(es) wait in the outbox for a retry.");
     }
+    // A broken config is `doctor`'s to report; no mark is shown without a readable one.
+    let config = crate::config::config_path()
+        .and_then(|path| crate::config::load(&path, &runtime::env_var).ok());
+    if let Some(mark) = config.and_then(|c| crate::delivery_health::active_failure(&dir, &c.config))
+    {
+        println!(
+            "Pushes are held {}: the notifier refused them ({}); see `cc-notify doctor`.",
+            mark.until_text(),
+            mark.reason
+        );
+    }
     let recent = decision_log::read_last(&dir, 10).unwrap_or_default();
     if !recent.is_empty() {
         println!("\nRecent decisions:");

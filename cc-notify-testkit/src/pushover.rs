@@ -110,6 +110,8 @@ pub struct Request {
     pub headers: Vec<(String, String)>,
     /// The status answered; `None` if the fake hung or dropped the connection.
     pub status: Option<u16>,
+    /// When the request arrived (its head was read).
+    pub arrived: Instant,
 }
 
 impl Request {
@@ -252,6 +254,11 @@ impl FakePushover {
         self.shared.lock().requests.clone()
     }
 
+    /// How many requests the fake holds unanswered right now ([`Behaviour::Hang`]).
+    pub fn held(&self) -> usize {
+        self.shared.lock().held.len()
+    }
+
     /// Waits until at least `n` requests have arrived or `timeout` passed; returns the
     /// requests received so far either way.
     pub fn wait_for_requests(&self, n: usize, timeout: Duration) -> Vec<Request> {
@@ -291,6 +298,7 @@ impl Drop for FakePushover {
 
 fn serve(server: &Server, shared: &Arc<Shared>) {
     while let Ok(mut rq) = server.recv() {
+        let arrived = Instant::now();
         if shared.lock().stopping {
             break;
         }
@@ -317,6 +325,7 @@ fn serve(server: &Server, shared: &Arc<Shared>) {
             params: params.clone().unwrap_or_default(),
             headers,
             status: None,
+            arrived,
         };
         let behaviour = {
             let mut s = shared.lock();

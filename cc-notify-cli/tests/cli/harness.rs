@@ -51,9 +51,8 @@ impl World {
             root,
         };
         world.write_config(&format!(
-            "[pushover]\ntoken = \"{EXAMPLE_TOKEN}\"\nuser = \"{EXAMPLE_USER}\"\n\
-             api_url = \"{}\"\n[delivery]\nretries = 0\n{extra}",
-            world.fake.url()
+            "{}[delivery]\nretries = 0\n{extra}",
+            pushover_section(&world.fake.url())
         ));
         world
     }
@@ -176,6 +175,13 @@ impl Drop for World {
             }
         }
     }
+}
+
+/// A `[pushover]` section with the example keys and `api_url`; more of its keys may follow.
+pub fn pushover_section(api_url: &str) -> String {
+    format!(
+        "[pushover]\ntoken = \"{EXAMPLE_TOKEN}\"\nuser = \"{EXAMPLE_USER}\"\napi_url = \"{api_url}\"\n"
+    )
 }
 
 /// Waits for a hook started with [`World::spawn_hook`] and checks the hook contract.

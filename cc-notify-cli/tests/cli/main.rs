@@ -9,6 +9,7 @@
 mod bad_input;
 mod concurrency;
 mod config_errors;
+mod delivery;
 mod harness;
 mod process_safety;
 mod security;
