@@ -107,6 +107,27 @@ fn state_round_trips_and_missing_state_is_default() {
 }
 
 #[test]
+fn rewrites_of_any_length_read_back_exactly_and_the_file_stays_bounded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = StateDir::open(tmp.path().join("s")).unwrap();
+    let guard = dir.lock("sess-1").unwrap();
+    // Long, then short (padded in place), then long again, then tiny after a huge one.
+    let long = "x".repeat(3000);
+    let huge = "y".repeat(100_000);
+    for text in [long.as_str(), "a", long.as_str(), "", huge.as_str(), "b"] {
+        guard.save(&text).unwrap();
+        assert_eq!(guard.load::<String>().unwrap(), text);
+        assert_eq!(mode(guard.path()), 0o600);
+    }
+    // After the huge state, the tiny one was not left padded to 100 KB.
+    let len = fs::metadata(guard.path()).unwrap().len();
+    assert!(
+        len < 10_000,
+        "the state file kept {len} bytes for a 3-byte state"
+    );
+}
+
+#[test]
 fn sessions_lists_stored_state_only() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = StateDir::open(tmp.path().join("s")).unwrap();
