@@ -4,7 +4,6 @@
 //! network or sleep. Every outcome — including bad input and broken config — is one line in
 //! the decision log.
 
-use std::io::Read;
 use std::path::Path;
 
 use cc_notify_core::decision_log::LogRecord;
@@ -22,25 +21,28 @@ pub const OPT_OUT_MARKERS: [&str; 2] = [".no-pushover", ".cc-notify-off"];
 
 /// Runs one hook invocation. Never panics outward, never fails: problems are logged.
 pub fn run() {
-    // Most events fit in one read; a large PostToolUse grows the buffer.
-    let mut input = Vec::with_capacity(64 * 1024);
-    // Drain stdin to EOF whatever it holds: exiting early gives Claude Code an EPIPE.
-    let read = std::io::stdin().lock().read_to_end(&mut input);
+    // Drain stdin to EOF whatever it holds (exiting early gives Claude Code an EPIPE), keeping
+    // only the fields the parser reads: a PostToolUse's megabytes of tool output pass through
+    // a fixed buffer.
+    let read = HookEvent::read_document(std::io::stdin().lock());
     let now = now_ms();
     let Some(dir) = runtime::open_state_dir() else {
         return;
     };
-    if let Err(e) = read {
-        runtime::log(
-            &dir,
-            LogRecord::new(
-                now,
-                DecisionKind::Error,
-                format!("cannot read hook input: {e}"),
-            ),
-        );
-        return;
-    }
+    let input = match read {
+        Ok(input) => input,
+        Err(e) => {
+            runtime::log(
+                &dir,
+                LogRecord::new(
+                    now,
+                    DecisionKind::Error,
+                    format!("cannot read hook input: {e}"),
+                ),
+            );
+            return;
+        }
+    };
     let event = match HookEvent::parse(&input) {
         Ok(ev) => ev,
         Err(e) => {

@@ -5,10 +5,14 @@
 //! be megabytes) are skipped by the parser without being materialised.
 
 use std::fmt;
+use std::io::{self, Read};
 use std::path::PathBuf;
 
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+mod input;
+pub use input::{MAX_KEY, read_input};
 
 /// The prefix Claude Code puts on prompts it injects itself when a background task finishes.
 pub const TASK_NOTIFICATION_PREFIX: &str = "<task-notification>";
@@ -309,6 +313,21 @@ impl HookEvent {
         raw.into_event()
     }
 
+    /// Reads a hook document from `input` to its end, keeping only the top-level fields
+    /// [`HookEvent::parse`] reads ([`READ_FIELDS`]), so memory follows those fields and not
+    /// the megabytes of tool input and output a PostToolUse can carry.
+    ///
+    /// ```
+    /// use cc_notify_core::event::HookEvent;
+    /// let doc = br#"{"session_id":"s1","hook_event_name":"PostToolUse","tool_name":"Write",
+    ///     "tool_input":{"content":"...megabytes..."}}"#;
+    /// let kept = HookEvent::read_document(&doc[..]).unwrap();
+    /// assert_eq!(HookEvent::parse(&kept).unwrap(), HookEvent::parse(doc).unwrap());
+    /// ```
+    pub fn read_document(input: impl Read) -> io::Result<Vec<u8>> {
+        read_input(input, |key| READ_FIELDS.iter().any(|f| f.as_bytes() == key))
+    }
+
     /// The `hook_event_name` of this event.
     pub fn name(&self) -> &str {
         match &self.kind {
@@ -331,6 +350,30 @@ impl HookEvent {
         }
     }
 }
+
+/// The top-level fields [`HookEvent::parse`] reads: `Raw`'s fields (a test keeps them equal).
+pub const READ_FIELDS: &[&str] = &[
+    "session_id",
+    "hook_event_name",
+    "transcript_path",
+    "cwd",
+    "prompt_id",
+    "agent_id",
+    "agent_type",
+    "source",
+    "prompt",
+    "tool_name",
+    "error",
+    "is_interrupt",
+    "tool_calls",
+    "notification_type",
+    "message",
+    "stop_hook_active",
+    "last_assistant_message",
+    "background_tasks",
+    "trigger",
+    "reason",
+];
 
 /// Every field any event may carry that the engine reads; everything else is skipped unread.
 #[derive(Deserialize, Default)]
@@ -548,6 +591,71 @@ mod tests {
 
     fn parse(s: &str) -> HookEvent {
         HookEvent::parse(s.as_bytes()).expect("parses")
+    }
+
+    /// The field names serde's derive gives `Raw` (it hands them to `deserialize_struct`).
+    fn raw_fields() -> &'static [&'static str] {
+        struct Capture;
+        #[derive(Debug)]
+        struct Fields(&'static [&'static str]);
+        impl fmt::Display for Fields {
+            fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                write!(f, "{:?}", self.0)
+            }
+        }
+        impl std::error::Error for Fields {}
+        impl de::Error for Fields {
+            fn custom<T: fmt::Display>(_: T) -> Self {
+                Fields(&[])
+            }
+        }
+        impl<'de> Deserializer<'de> for Capture {
+            type Error = Fields;
+            fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Fields> {
+                Err(Fields(&[]))
+            }
+            fn deserialize_struct<V: Visitor<'de>>(
+                self,
+                _: &'static str,
+                fields: &'static [&'static str],
+                _: V,
+            ) -> Result<V::Value, Fields> {
+                Err(Fields(fields))
+            }
+            serde::forward_to_deserialize_any! {
+                bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+                byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+                identifier ignored_any
+            }
+        }
+        match Raw::deserialize(Capture) {
+            Err(Fields(fields)) => fields,
+            Ok(_) => unreachable!("Capture never yields a value"),
+        }
+    }
+
+    #[test]
+    fn read_fields_are_exactly_the_fields_the_parser_reads() {
+        let mut read: Vec<&str> = READ_FIELDS.to_vec();
+        let mut raw: Vec<&str> = raw_fields().to_vec();
+        read.sort_unstable();
+        raw.sort_unstable();
+        assert_eq!(read, raw);
+        assert!(READ_FIELDS.iter().all(|f| f.len() <= MAX_KEY));
+    }
+
+    #[test]
+    fn a_2mb_tool_payload_is_not_kept_in_memory() {
+        let big = "fn main() {\\n    println!(\\\"hi\\\");\\n}\\n".repeat(50_000);
+        let doc = format!(
+            r#"{{"session_id":"s","hook_event_name":"PostToolUse","tool_name":"Write","tool_input":{{"content":"{big}"}},"tool_response":{{"content":"{big}"}}}}"#
+        );
+        let kept = HookEvent::read_document(doc.as_bytes()).unwrap();
+        assert!(kept.len() < 200, "{} bytes kept", kept.len());
+        assert_eq!(
+            HookEvent::parse(&kept).unwrap(),
+            HookEvent::parse(doc.as_bytes()).unwrap()
+        );
     }
 
     #[test]

@@ -4,13 +4,25 @@
 use crate::event::HookEvent;
 use crate::transcript::{Scan, last_turn_in, scan_bytes};
 
-/// Parses `data` as a hook event: never panics, and an accepted event names the
-/// `hook_event_name` and `session_id` of the document.
+/// Parses `data` as a hook event: never panics; reading it in bounded memory
+/// ([`HookEvent::read_document`], in two chunk sizes) never panics and parses to the same event
+/// whenever the whole document parses; an accepted event names the `hook_event_name` and
+/// `session_id` of the document.
 ///
 /// serde_json checks neither UTF-8 nor surrogate escapes inside strings it skips, so the parser
 /// accepts documents that a full parse rejects; those are only checked for not panicking.
 pub fn hook_event(data: &[u8]) {
-    let Ok(event) = HookEvent::parse(data) else {
+    let whole = HookEvent::parse(data);
+    for chunk in [1, 7] {
+        let kept = HookEvent::read_document(Trickle { data, chunk });
+        let Ok(kept) = kept else {
+            unreachable!("reading from memory cannot fail");
+        };
+        if let Ok(event) = &whole {
+            assert_eq!(HookEvent::parse(&kept).as_ref().ok(), Some(event));
+        }
+    }
+    let Ok(event) = whole else {
         return;
     };
     let Ok(doc) = serde_json::from_slice::<serde_json::Value>(data) else {
@@ -75,4 +87,19 @@ fn checked_scan(data: &[u8], offset: u64) -> Scan {
         prev = Some(m.offset);
     }
     scan
+}
+
+/// Hands out `data` at most `chunk` bytes per read, like a pipe.
+struct Trickle<'a> {
+    data: &'a [u8],
+    chunk: usize,
+}
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.chunk.min(buf.len()).min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
 }
