@@ -25,7 +25,7 @@
 //!
 //! [delivery]
 //! outbox_max_age = 3600  # seconds a failed push is kept for a retry
-//! retries = 3
+//! retries = 3           # retries after a temporary failure: 5 s, 10 s, 20 s, … apart
 //! ```
 
 use std::fmt;
@@ -169,7 +169,7 @@ impl Default for Privacy {
 pub struct Delivery {
     /// A push older than this is dropped instead of retried.
     pub outbox_max_age: Duration,
-    /// How many times a push is retried.
+    /// How many times a push that failed transiently is retried (5 s, 10 s, 20 s, … apart).
     pub retries: u32,
 }
 

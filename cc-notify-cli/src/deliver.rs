@@ -9,7 +9,7 @@ use cc_notify_core::decision_log::LogRecord;
 use cc_notify_core::engine::{self, FireVerdict};
 use cc_notify_core::presence::{SkipReason, Watch, WatchStep};
 use cc_notify_core::store::StateDir;
-use cc_notify_core::{ActivityProbe, DecisionKind, tty};
+use cc_notify_core::{ActivityProbe, DecisionKind, NotifyError, tty};
 
 use crate::notifiers::{self, Outcome};
 use crate::runtime::{self, Runtime, now_ms};
@@ -283,9 +283,12 @@ impl Deliverer<'_> {
             ),
             Outcome::Queued(e) => (
                 DecisionKind::Queued,
-                format!(
-                    "temporary failure via {name} after retries, kept for the next delivery: {e}"
-                ),
+                format!("temporary failure via {name}, kept for the next delivery: {e}"),
+                false,
+            ),
+            Outcome::Refused(e @ NotifyError::QuotaExhausted { .. }) => (
+                DecisionKind::Failed,
+                format!("{name} refused: {e}; pushes are held until then"),
                 false,
             ),
             Outcome::Refused(e) => (

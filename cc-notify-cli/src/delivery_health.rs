@@ -193,7 +193,10 @@ pub fn flush(
                 outbox.queued.remove(0);
             }
             Err(e) => {
-                if e.is_permanent() {
+                // A used-up quota is no verdict on the push: it waits for the reset (or its
+                // age limit) like any other.
+                let quota = matches!(e, NotifyError::QuotaExhausted { .. });
+                if e.is_permanent() && !quota {
                     let mut rec = LogRecord::new(
                         now_ms(),
                         DecisionKind::Failed,

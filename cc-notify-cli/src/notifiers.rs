@@ -40,16 +40,6 @@ impl Notifier for Broken {
     }
 }
 
-/// Sends with the configured number of attempts, transient failures retried no sooner than
-/// 5 s apart.
-pub fn send_with_retry(
-    notifier: &dyn Notifier,
-    n: &Notification,
-    attempts: u32,
-) -> Result<Receipt, NotifyError> {
-    cc_notify_pushover::send_with_retry(notifier, n, attempts, &mut std::thread::sleep)
-}
-
 /// How one delivery attempt ended.
 pub enum Outcome {
     /// Sent.
@@ -92,7 +82,12 @@ pub fn deliver(
             return Outcome::Held(mark);
         }
     }
-    match send_with_retry(notifier, n, config.delivery.retries) {
+    match cc_notify_pushover::send_with_retry(
+        notifier,
+        n,
+        config.delivery.retries,
+        &mut std::thread::sleep,
+    ) {
         Ok(receipt) => {
             delivery_health::record_outcome(dir, config, Ok(()));
             Outcome::Sent(receipt)

@@ -27,5 +27,5 @@ mod sender;
 
 pub use config::{ConfigError, Credential, Priorities, PushoverConfig, Sounds};
 pub use response::next_monthly_reset;
-pub use retry::{MIN_RETRY_INTERVAL, retry_after, send_with_retry};
+pub use retry::{MAX_RETRY_INTERVAL, MIN_RETRY_INTERVAL, retry_after, send_with_retry};
 pub use sender::{Pushover, UserInfo};

@@ -72,16 +72,16 @@ impl Pushover {
         Ok(body.into())
     }
 
-    /// Sends `n`, retrying transient failures up to `attempts` times in all, waiting
-    /// [`MIN_RETRY_INTERVAL`](crate::MIN_RETRY_INTERVAL) between attempts with `sleep`.
-    /// Permanent failures are returned at once. See [`crate::send_with_retry`].
+    /// Sends `n`, then retries transient failures up to `retries` times, waiting 5 s, 10 s,
+    /// 20 s, … ([`crate::retry_after`]) with `sleep`. Permanent failures are returned at once.
+    /// See [`crate::send_with_retry`].
     pub fn send_with_retry(
         &self,
         n: &Notification,
-        attempts: u32,
+        retries: u32,
         sleep: &mut dyn FnMut(Duration),
     ) -> Result<Receipt, NotifyError> {
-        retry::send_with_retry(self, n, attempts, sleep)
+        retry::send_with_retry(self, n, retries, sleep)
     }
 
     fn post<T>(

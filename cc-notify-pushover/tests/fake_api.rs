@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use cc_notify_core::testing::{ConformanceHarness, Delivered, Mode, run_conformance};
 use cc_notify_core::{Kind, Notification, Notifier, NotifyError};
-use cc_notify_pushover::{MIN_RETRY_INTERVAL, Pushover, PushoverConfig};
+use cc_notify_pushover::{MAX_RETRY_INTERVAL, MIN_RETRY_INTERVAL, Pushover, PushoverConfig};
 use cc_notify_testkit::pushover::{
     Behaviour, EXAMPLE_TOKEN, EXAMPLE_USER, FakePushover, LimitHeaders,
 };
@@ -194,17 +194,17 @@ fn nothing_listening_is_transient() {
 }
 
 #[test]
-fn retries_transient_failures_five_seconds_apart_and_never_permanent_ones() {
+fn retries_transient_failures_with_backoff_from_five_seconds_and_never_permanent_ones() {
     let fake = FakePushover::start();
     let p = sender(&fake);
     fake.script(Behaviour::ServerError5xx);
-    fake.script(Behaviour::ServerError5xx);
+    fake.script(Behaviour::DropConnection);
     let mut slept = Vec::new();
     assert!(
         p.send_with_retry(&done("x"), 3, &mut |d| slept.push(d))
             .is_ok()
     );
-    assert_eq!(slept, [MIN_RETRY_INTERVAL, MIN_RETRY_INTERVAL]);
+    assert_eq!(slept, [MIN_RETRY_INTERVAL, 2 * MIN_RETRY_INTERVAL]);
     assert_eq!(fake.requests().len(), 3);
 
     fake.script(Behaviour::Reject4xx {
@@ -216,16 +216,20 @@ fn retries_transient_failures_five_seconds_apart_and_never_permanent_ones() {
         p.send_with_retry(&done("x"), 3, &mut |d| slept.push(d))
             .is_err()
     );
-    assert!(slept.is_empty());
+    assert!(slept.is_empty(), "a refusal was retried");
     assert_eq!(fake.requests().len(), 4);
 
-    fake.script(Behaviour::ServerError5xx);
-    fake.script(Behaviour::ServerError5xx);
+    // Bounded: `retries` more attempts and no more, waits capped.
+    for _ in 0..8 {
+        fake.script(Behaviour::ServerError5xx);
+    }
     let e = p
-        .send_with_retry(&done("x"), 2, &mut |d| slept.push(d))
+        .send_with_retry(&done("x"), 7, &mut |d| slept.push(d))
         .unwrap_err();
     assert!(e.is_transient());
-    assert_eq!(fake.requests().len(), 6);
+    assert_eq!(fake.requests().len(), 12);
+    assert_eq!(slept.len(), 7);
+    assert_eq!(slept[4..], [MAX_RETRY_INTERVAL; 3]);
 }
 
 #[test]

@@ -99,7 +99,7 @@ fn closed_port() -> SocketAddr {
 #[test]
 fn transient_failures_are_retried_5_s_apart_then_queued_and_sent_first_next_turn() {
     let world = World::new(NOW);
-    world.write_config(&config(&world.fake.url(), "", "retries = 2\n", NOW));
+    world.write_config(&config(&world.fake.url(), "", "retries = 1\n", NOW));
     world.fake.script(Behaviour::ServerError5xx);
     world.fake.script(Behaviour::DropConnection);
     turn(&world, "down", "Reply while Pushover is down");
@@ -254,32 +254,38 @@ fn a_4xx_is_not_retried_and_holds_pushes_until_the_config_changes() {
 }
 
 #[test]
-fn a_429_holds_pushes_until_its_reset_time() {
+fn a_429_holds_pushes_until_its_reset_time_and_keeps_the_queued_ones() {
     let world = World::new(NOW);
-    // A few seconds: enough for the second turn to run before it, however busy the machine.
+    world.fake.script(Behaviour::ServerError5xx);
+    turn(&world, "early", "Queued before the quota ran out");
+    await_decision(&world, "early", "queued");
+
+    // A few seconds: enough for the next turns to run before it, however busy the machine.
     let reset = now_ms() / 1000 + 5;
     world
         .fake
         .script(Behaviour::Quota429 { reset: Some(reset) });
     turn(&world, "quota", "Over quota");
-    await_decision(&world, "quota", "failed");
+    await_decision(&world, "quota", "suppressed");
     let (_, doctor) = run(&world, &["doctor"]);
     assert!(doctor.contains("✗ pushes are held until "), "{doctor}");
+    assert!(doctor.contains("1 push(es) wait in the outbox"), "{doctor}");
 
     turn(&world, "waiting", "Still over quota");
     await_decision(&world, "waiting", "suppressed");
-    assert_eq!(pushes(&world.fake).len(), 1, "a held push reached the API");
+    assert_eq!(pushes(&world.fake).len(), 2, "a held push reached the API");
 
     // The rule under test is the wall clock passing the announced reset.
     assert!(wait_until(|| now_ms() / 1000 >= reset));
     turn(&world, "reset", "After the reset");
     await_decision(&world, "reset", "fired");
-    let sent = pushes(&world.fake);
-    assert_eq!(sent.len(), 2, "{sent:#?}");
+    let bodies = delivered(&world.fake);
     assert!(
-        sent[1]
-            .param("message")
-            .is_some_and(|m| m.contains("After the reset"))
+        in_order(
+            &bodies,
+            &["Queued before the quota ran out", "After the reset"]
+        ),
+        "{bodies:#?}"
     );
 }
 

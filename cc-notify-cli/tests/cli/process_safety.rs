@@ -157,8 +157,9 @@ fn a_deliverer_whose_session_ended_exits() {
 
 #[test]
 fn a_deliverer_whose_session_file_is_gone_sends_nothing() {
+    // 5 s: time enough to delete the file before the push is due, however busy the machine.
     let world =
-        World::new("[timing]\nbands = [[600, 1]]\ngrace = 0\n[sessions]\nheadless = \"notify\"\n");
+        World::new("[timing]\nbands = [[600, 5]]\ngrace = 0\n[sessions]\nheadless = \"notify\"\n");
     let sid = "deleted";
     prompt(&world, sid);
     stop(&world, sid);
