@@ -49,7 +49,7 @@ pub fn detach_self() {
 }
 
 /// Stops a pending deliverer by signalling its process group (SIGTERM) — but only after
-/// checking through procfs that `who` is still that process (same start time, same user), so
+/// checking through `/proc` that `who` is still that process (same start time, same user), so
 /// a recycled pid is never signalled. Returns whether a signal was sent.
 pub fn cancel(who: ProcessRef) -> bool {
     // pid 0 and 1 would address our own group or every process we may signal.

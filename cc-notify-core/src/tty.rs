@@ -85,50 +85,35 @@ pub fn stdin_terminal(pid: u32, consoles: bool) -> Option<PathBuf> {
     is_terminal.then_some(target)
 }
 
-#[cfg(target_os = "linux")]
-fn process(pid: u32) -> Option<procfs::process::Process> {
-    procfs::process::Process::new(i32::try_from(pid).ok()?).ok()
+/// Field `n` (numbered from 1 as in proc(5), `n >= 3`) of `/proc/<pid>/stat`, as a number.
+/// `None` where there is no such process or no `/proc`.
+fn stat_field(pid: u32, n: usize) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Field 2, the command name in parentheses, may itself hold spaces and parentheses.
+    let (_, rest) = stat.rsplit_once(") ")?;
+    rest.split(' ').nth(n.checked_sub(3)?)?.parse().ok()
 }
 
-#[cfg(target_os = "linux")]
 fn parent_of(pid: u32) -> Option<u32> {
-    u32::try_from(process(pid)?.stat().ok()?.ppid).ok()
-}
-
-#[cfg(not(target_os = "linux"))]
-fn parent_of(_pid: u32) -> Option<u32> {
-    None
+    u32::try_from(stat_field(pid, 4)?).ok()
 }
 
 /// When `pid` started, in clock ticks since boot (`/proc/<pid>/stat` field 22). Together with
-/// the pid it names one process: a recycled pid has a later start time.
-#[cfg(target_os = "linux")]
+/// the pid it names one process: a recycled pid has a later start time. `None` where `/proc`
+/// is not available.
 pub fn process_start_time(pid: u32) -> Option<u64> {
-    Some(process(pid)?.stat().ok()?.starttime)
-}
-
-/// When `pid` started; `None` where `/proc` is not available.
-#[cfg(not(target_os = "linux"))]
-pub fn process_start_time(_pid: u32) -> Option<u64> {
-    None
+    stat_field(pid, 22)
 }
 
 /// `pid` is still the process that started at `start_time` (see [`process_start_time`]) and
-/// runs as our user: safe to signal. False when it is gone, recycled or someone else's.
-#[cfg(target_os = "linux")]
+/// runs as our user: safe to signal. False when it is gone, recycled or someone else's, and
+/// where `/proc` is not available.
 pub fn is_same_process(pid: u32, start_time: u64) -> bool {
-    let Some(p) = process(pid) else {
-        return false;
-    };
-    let ours = p.uid().ok() == Some(rustix::process::geteuid().as_raw());
-    ours && p.stat().ok().map(|s| s.starttime) == Some(start_time)
-}
-
-/// Whether `pid` is the process that started at `start_time`; always false where `/proc` is
-/// not available.
-#[cfg(not(target_os = "linux"))]
-pub fn is_same_process(_pid: u32, _start_time: u64) -> bool {
-    false
+    use std::os::unix::fs::MetadataExt;
+    // /proc/<pid> belongs to the process's effective user.
+    let ours = std::fs::metadata(format!("/proc/{pid}"))
+        .is_ok_and(|m| m.uid() == rustix::process::geteuid().as_raw());
+    ours && process_start_time(pid) == Some(start_time)
 }
 
 #[cfg(all(test, target_os = "linux"))]
