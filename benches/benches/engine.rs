@@ -2,7 +2,9 @@
 //!
 //! * `step/…`: one turn-state-machine step ([`engine::step`]) for a tool call and for the Stop
 //!   that schedules a push.
-//! * `parse/…`: [`HookEvent::parse`] of a PreToolUse and of a 2 MB PostToolUse.
+//! * `parse/…`: [`HookEvent::parse`] of a PreToolUse and of a 2 MB PostToolUse;
+//!   `read/…`: [`HookEvent::read_document`] (the hook's bounded-memory read of stdin) of 2 MB
+//!   PostToolUses holding plain text and escape-dense source code.
 //! * `render/…`: the push body of a 100 KB reply ([`render::body`], redaction on), and
 //!   [`redact::redact`] over all of it, in bytes per second.
 
@@ -88,6 +90,21 @@ fn parse(c: &mut Criterion) {
     g.bench_function("PostToolUse 2MB", |b| {
         b.iter(|| HookEvent::parse(black_box(post.as_bytes())).expect("parses"))
     });
+    g.finish();
+
+    // Source code as JSON: an escaped quote or newline every few bytes.
+    let code = "fn main() {\\n    println!(\\\"hello\\\");\\n}\\n".repeat((1 << 20) / 40);
+    let post_code = post.replace(&big, &code);
+    let mut g = c.benchmark_group("read");
+    for (name, doc) in [
+        ("PostToolUse 2MB text", &post),
+        ("PostToolUse 2MB code", &post_code),
+    ] {
+        g.throughput(Throughput::Bytes(doc.len() as u64));
+        g.bench_function(name, |b| {
+            b.iter(|| HookEvent::read_document(black_box(doc.as_bytes())).expect("reads"))
+        });
+    }
     g.finish();
 }
 
