@@ -32,9 +32,9 @@ impl SessionFile {
     }
 }
 
-/// Loads a session's file under its lock, applies `f`, then saves it — or removes it when the
-/// session has ended and nothing is left to send. `Ok(None)` when the session is gone (its
-/// file was removed): a delivery process never re-creates it.
+/// Loads a session's file under its lock, applies `f`, then saves it if `f` changed it — or
+/// removes it when the session has ended and nothing is left to send. `Ok(None)` when the
+/// session is gone (its file was removed): a delivery process never re-creates it.
 pub fn update<T>(
     dir: &StateDir,
     session: &str,
@@ -45,10 +45,11 @@ pub fn update<T>(
         return Ok(None);
     }
     let mut file: SessionFile = guard.load()?;
+    let before = file.clone();
     let out = f(&mut file);
     if file.ended && !file.has_work() {
         guard.remove()?;
-    } else {
+    } else if file != before {
         guard.save(&file)?;
     }
     Ok(Some(out))

@@ -32,6 +32,14 @@ fn turn(world: &World, session: &str, reply: &str) {
     world.event(session, "Stop", json!({"last_assistant_message": reply}));
 }
 
+/// One turn of `session` while Pushover answers 500: its push ends up in the outbox. Returns
+/// the "queued" log record.
+fn queued_turn(world: &World, session: &str, reply: &str) -> Value {
+    world.fake.script(Behaviour::ServerError5xx);
+    turn(world, session, reply);
+    await_decision(world, session, "queued")
+}
+
 /// Waits for a `decision` about `session` in the log and returns that record.
 fn await_decision(world: &World, session: &str, decision: &str) -> Value {
     assert!(
@@ -138,13 +146,9 @@ fn transient_failures_are_retried_5_s_apart_then_queued_and_sent_first_next_turn
 #[test]
 fn queued_pushes_go_out_oldest_first_before_the_new_one() {
     let world = World::new(NOW);
-    world.fake.script(Behaviour::ServerError5xx);
-    turn(&world, "first", "Reply one");
-    await_decision(&world, "first", "queued");
+    queued_turn(&world, "first", "Reply one");
     // The next turn finds Pushover still failing: its push must wait behind the first.
-    world.fake.script(Behaviour::ServerError5xx);
-    turn(&world, "second", "Reply two");
-    await_decision(&world, "second", "queued");
+    queued_turn(&world, "second", "Reply two");
     let (_, status) = run(&world, &["status"]);
     assert!(status.contains("2 push(es) wait in the outbox"), "{status}");
 
@@ -162,9 +166,7 @@ fn a_queued_push_older_than_outbox_max_age_is_dropped_and_logged() {
     let world = World::new(NOW);
     let delivery = "retries = 0\noutbox_max_age = 1\n";
     world.write_config(&config(&world.fake.url(), "", delivery, NOW));
-    world.fake.script(Behaviour::ServerError5xx);
-    turn(&world, "stale", "An old reply");
-    let queued_at = await_decision(&world, "stale", "queued")["ts_ms"]
+    let queued_at = queued_turn(&world, "stale", "An old reply")["ts_ms"]
         .as_u64()
         .unwrap();
     // The rule under test is the push's age: let more than 1 s pass on the wall clock.
@@ -256,9 +258,7 @@ fn a_4xx_is_not_retried_and_holds_pushes_until_the_config_changes() {
 #[test]
 fn a_429_holds_pushes_until_its_reset_time_and_keeps_the_queued_ones() {
     let world = World::new(NOW);
-    world.fake.script(Behaviour::ServerError5xx);
-    turn(&world, "early", "Queued before the quota ran out");
-    await_decision(&world, "early", "queued");
+    queued_turn(&world, "early", "Queued before the quota ran out");
 
     // A few seconds: enough for the next turns to run before it, however busy the machine.
     let reset = now_ms() / 1000 + 5;

@@ -165,7 +165,15 @@ fn a_deliverer_whose_session_file_is_gone_sends_nothing() {
     stop(&world, sid);
     let pids = world.deliverers(sid);
     assert_eq!(pids.len(), 1);
-    std::fs::remove_file(world.session_path(sid)).unwrap();
+    {
+        // Under the session's lock, as a SessionEnd hook removes it.
+        let lock = std::fs::File::options()
+            .write(true)
+            .open(world.state.join("sessions").join(format!("{sid}.lock")))
+            .unwrap();
+        lock.lock().unwrap();
+        std::fs::remove_file(world.session_path(sid)).unwrap();
+    }
     assert!(wait_until(|| !alive(pids[0])));
     assert!(
         !world.decisions(sid, "cancelled").is_empty() && world.decisions(sid, "fired").is_empty(),
