@@ -359,21 +359,35 @@ fn a_server_that_never_answers_times_out_into_the_outbox() {
 }
 
 #[test]
-fn a_refused_connection_queues_the_push_until_the_url_works() {
+fn a_refused_connection_or_unknown_host_queues_the_push_until_the_url_works() {
     let world = World::new(NOW);
     let closed = format!("http://{}/1/messages.json", closed_port());
     world.write_config(&config(&closed, "", "retries = 0\n", NOW));
     turn(&world, "offline", "Written offline");
     await_decision(&world, "offline", "queued");
+    // `.invalid` never resolves (RFC 2606): a DNS failure, temporary like a refused connection.
+    let nowhere = "https://api.pushover.invalid/1/messages.json";
+    world.write_config(&config(nowhere, "", "retries = 0\n", NOW));
+    turn(&world, "no-dns", "Written without DNS");
+    let queued = await_decision(&world, "no-dns", "queued");
+    assert!(
+        queued["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("temporary")),
+        "{queued}"
+    );
     let (_, status) = run(&world, &["status"]);
-    assert!(status.contains("1 push(es) wait in the outbox"), "{status}");
+    assert!(status.contains("2 push(es) wait in the outbox"), "{status}");
 
     world.write_config(&config(&world.fake.url(), "", "retries = 0\n", NOW));
     turn(&world, "online", "Written online");
     await_decision(&world, "online", "fired");
     let bodies = delivered(&world.fake);
     assert!(
-        in_order(&bodies, &["Written offline", "Written online"]),
+        in_order(
+            &bodies,
+            &["Written offline", "Written without DNS", "Written online"]
+        ),
         "{bodies:#?}"
     );
 }
