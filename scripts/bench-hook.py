@@ -157,6 +157,17 @@ def summary(times, rss):
 # ---------------------------------------------------------------- inputs
 
 
+def against_noop(times, rss):
+    """Each case's summary, with its median as a multiple of `/bin/true`'s in the same run."""
+    base = statistics.median(times["/bin/true"])
+    out = {}
+    for name in times:
+        s = summary(times[name], rss[name])
+        s["x_noop"] = statistics.median(times[name]) / base
+        out[name] = s
+    return out
+
+
 def event(session, name, transcript, **fields):
     doc = {
         "session_id": session,
@@ -280,13 +291,7 @@ def bench_events(binary, work, runs):
     scheduled = sum(1 for r in decisions if r["decision"] == "scheduled" and r.get("event") == "Stop")
     if scheduled < runs:
         fail(f"only {scheduled} of {runs} Stops scheduled a push: {decisions[-3:]}")
-    base = statistics.median(times["/bin/true"])
-    out = {}
-    for name in times:
-        s = summary(times[name], rss[name])
-        s["x_noop"] = statistics.median(times[name]) / base
-        out[name] = s
-    return out
+    return against_noop(times, rss)
 
 
 def bench_transcripts(binary, work, runs, sizes):
@@ -332,12 +337,7 @@ def bench_transcripts(binary, work, runs, sizes):
             and r["decision"] == "scheduled" and r.get("event") == "Stop"]
     if len(sent) < runs * len(sizes):
         fail(f"tail-lookup Stops did not schedule: {len(sent)} of {runs * len(sizes)}")
-    base = statistics.median(times["/bin/true"])
-    out = {}
-    for name in times:
-        s = summary(times[name], rss[name])
-        s["x_noop"] = statistics.median(times[name]) / base
-        out[name] = s
+    out = against_noop(times, rss)
     for label, _ in sizes:
         for kind in ("with message", "tail lookup"):
             small = out[f"Stop {kind} {sizes[0][0]}"]["median_ms"]

@@ -821,14 +821,7 @@ retries = 0
 
     #[test]
     fn config_path_follows_the_documented_precedence() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |k: &str| {
-                pairs
-                    .iter()
-                    .find(|(n, _)| *n == k)
-                    .map(|(_, v)| v.to_string())
-            }
-        };
+        let env = crate::runtime::fake_env;
         assert_eq!(
             config_path_in(&env(&[("CC_NOTIFY_CONFIG", "/c.toml"), ("HOME", "/h")])),
             Some(PathBuf::from("/c.toml"))

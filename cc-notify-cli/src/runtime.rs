@@ -24,6 +24,17 @@ pub fn env_var(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
+/// A stand-in for [`env_var`] holding just `pairs`, for tests.
+#[cfg(test)]
+pub fn fake_env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+    move |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| v.to_string())
+    }
+}
+
 /// Opens (creating if needed) the state dir; on failure says why on stderr (Claude Code shows
 /// hook stderr in its debug output) and gives `None`.
 pub fn open_state_dir() -> Option<StateDir> {

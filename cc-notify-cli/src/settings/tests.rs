@@ -411,14 +411,7 @@ fn installed_in_reports_what_doctor_needs() {
 
 #[test]
 fn target_path_follows_the_documented_precedence() {
-    let env = |pairs: &'static [(&'static str, &'static str)]| {
-        move |k: &str| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == k)
-                .map(|(_, v)| v.to_string())
-        }
-    };
+    let env = crate::runtime::fake_env;
     let proj = Path::new("/p");
     let home = env(&[("HOME", "/h")]);
     assert_eq!(

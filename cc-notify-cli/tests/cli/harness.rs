@@ -137,6 +137,17 @@ impl World {
         self.state.join("sessions").join(format!("{session}.json"))
     }
 
+    /// Takes the exclusive lock of a plain (unhashed) session id, as the binary does; held
+    /// until the returned file is dropped.
+    pub fn lock_session(&self, session: &str) -> std::fs::File {
+        let lock = std::fs::File::options()
+            .write(true)
+            .open(self.state.join("sessions").join(format!("{session}.lock")))
+            .expect("open the session's lock file");
+        lock.lock().expect("lock the session");
+        lock
+    }
+
     /// The session file's bytes, if it exists.
     pub fn session_bytes(&self, session: &str) -> Option<Vec<u8>> {
         std::fs::read(self.session_path(session)).ok()

@@ -51,11 +51,7 @@ fn cancel_never_signals_a_process_that_is_not_the_deliverer() {
     let pid = sleeper.id();
     {
         // Under the session's lock, as the deliverer may be saving the file right now.
-        let lock = std::fs::File::options()
-            .write(true)
-            .open(world.state.join("sessions").join(format!("{sid}.lock")))
-            .unwrap();
-        lock.lock().unwrap();
+        let _lock = world.lock_session(sid);
         let mut file = world.session(sid);
         file["state"]["pending"]["deliverer"] =
             json!({"pid": pid, "start_time": start_time(pid) + 1});
@@ -167,11 +163,7 @@ fn a_deliverer_whose_session_file_is_gone_sends_nothing() {
     assert_eq!(pids.len(), 1);
     {
         // Under the session's lock, as a SessionEnd hook removes it.
-        let lock = std::fs::File::options()
-            .write(true)
-            .open(world.state.join("sessions").join(format!("{sid}.lock")))
-            .unwrap();
-        lock.lock().unwrap();
+        let _lock = world.lock_session(sid);
         std::fs::remove_file(world.session_path(sid)).unwrap();
     }
     assert!(wait_until(|| !alive(pids[0])));
