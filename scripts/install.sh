@@ -28,8 +28,11 @@ case "$static:$host" in
     yes:*-linux-gnu)
         # crt-static applies to the target only when it is named (so build scripts and proc
         # macros still link dynamically).
-        RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static" \
-            cargo install --locked --path cc-notify-cli --target "$host" --root "$root"
+        if ! RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static" \
+            cargo install --locked --path cc-notify-cli --target "$host" --root "$root"; then
+            echo "install.sh: the static build failed (no static libc?); building the ordinary way" >&2
+            cargo install --locked --path cc-notify-cli --root "$root"
+        fi
         ;;
     *)
         cargo install --locked --path cc-notify-cli --root "$root"
