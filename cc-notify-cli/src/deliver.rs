@@ -1,135 +1,225 @@
 //! `cc-notify deliver --session ID --push N` (hidden): the detached process that waits the
 //! delay, watches the user's terminal, re-checks the session and sends.
+//!
+//! It sleeps for most of its life, so it does as little as it can before the wait: the plan
+//! in the session file says what to watch and how (the hook read the configuration); the
+//! configuration and the notifier are loaded only once the push is due.
 
 use std::ffi::OsString;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use cc_notify_core::decision_log::LogRecord;
 use cc_notify_core::engine::{self, FireVerdict};
-use cc_notify_core::presence::{SkipReason, Watch, WatchStep};
+use cc_notify_core::presence::{PresenceConfig, Watch, WatchStep};
 use cc_notify_core::store::StateDir;
-use cc_notify_core::{ActivityProbe, DecisionKind, NotifyError, tty};
+use cc_notify_core::{Activity, ActivityProbe, DecisionKind, NotifyError, tty};
 
 use crate::notifiers::{self, Outcome};
 use crate::runtime::{self, Runtime, now_ms};
 use crate::session_file::{self, Plan, SessionFile};
+use crate::stop_signals::{StopSignals, Stopped};
 
 /// How often the terminal is sampled while waiting.
 const POLL: Duration = Duration::from_millis(500);
 
+/// What a deliverer watches while it waits. The hook passes it on the command line
+/// ([`Watching::to_args`]), so the waiting process reads no file and no configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Watching {
+    /// When the push was scheduled (Unix ms).
+    pub scheduled_ms: u64,
+    /// How long to wait before sending, in ms.
+    pub delay_ms: u64,
+    /// How presence is judged.
+    pub presence: PresenceConfig,
+    /// The user's terminal, watched for typing; `None`: no typing check.
+    pub tty: Option<PathBuf>,
+    /// The terminal's activity when the push was scheduled.
+    pub baseline: Option<Activity>,
+}
+
+impl Watching {
+    /// The `deliver` options that carry it.
+    pub fn to_args(&self) -> Vec<OsString> {
+        let mut args: Vec<OsString> = vec![
+            "--scheduled-ms".into(),
+            self.scheduled_ms.to_string().into(),
+            "--delay-ms".into(),
+            self.delay_ms.to_string().into(),
+            "--typing-window-ms".into(),
+            self.presence.typing_window.as_millis().to_string().into(),
+            "--grace-ms".into(),
+            self.presence.grace.as_millis().to_string().into(),
+        ];
+        if let Some(tty) = &self.tty {
+            args.extend(["--tty".into(), tty.into()]);
+        }
+        if let Some(b) = self.baseline {
+            let last = b.last_input_ms.map_or("-".to_owned(), |t| t.to_string());
+            args.extend([
+                "--baseline".into(),
+                format!("{last}/{}", b.resolution_ms).into(),
+            ]);
+        }
+        args
+    }
+
+    /// Parses a `--baseline` value: `LAST_INPUT_MS/RESOLUTION_MS`, `-` for no input seen.
+    fn parse_baseline(v: &str) -> Option<Activity> {
+        let (last, resolution) = v.split_once('/')?;
+        Some(Activity {
+            last_input_ms: match last {
+                "-" => None,
+                t => Some(t.parse().ok()?),
+            },
+            resolution_ms: resolution.parse().ok()?,
+        })
+    }
+}
+
+/// How a wait ended.
+#[derive(Debug, PartialEq)]
+enum WaitEnd {
+    /// The push is due.
+    Due,
+    /// The user typed in the terminal: the push is dropped.
+    Typing,
+    /// A stop signal arrived.
+    Stopped(Stopped),
+}
+
 /// Entry point of the hidden `deliver` command.
 pub fn run(args: Vec<OsString>) -> ExitCode {
     crate::process::detach_self();
-    use lexopt::prelude::*;
-    let mut parser = lexopt::Parser::from_args(args);
-    let (mut session, mut push, mut progress) = (None, None, false);
-    while let Ok(Some(arg)) = parser.next() {
-        match arg {
-            Long("session") => session = parser.value().ok().and_then(|v| v.into_string().ok()),
-            Long("push") => push = parser.value().ok().and_then(|v| v.parse::<u64>().ok()),
-            Long("progress") => progress = true,
-            _ => return crate::usage_error(USAGE),
-        }
-    }
-    let Some(session) = session else {
+    let Some((session, job)) = parse(args) else {
         return crate::usage_error(USAGE);
     };
-    if push.is_none() && !progress {
-        return crate::usage_error(USAGE);
-    }
+    let (stop, stop_error) = match StopSignals::install() {
+        Ok(stop) => (stop, None),
+        Err(e) => (StopSignals::none(), Some(e)),
+    };
+    // The wait comes before anything else: the process sleeps for most of its life, and code
+    // and data it has not touched yet take no memory meanwhile.
+    let waited = match &job {
+        Job::Push { watching, .. } => Some(wait(watching, &stop)),
+        Job::Progress => None,
+    };
     let Some(dir) = runtime::open_state_dir() else {
         return ExitCode::FAILURE;
     };
-    exit_on_signal(&dir, &session, push);
-    match push {
-        Some(push) => Deliverer {
-            dir: &dir,
-            session: &session,
-            push,
-        }
-        .run(),
-        None => send_progress(&dir, &session),
+    let deliverer = Deliverer {
+        dir: &dir,
+        session: &session,
+        push: match job {
+            Job::Push { push, .. } => Some(push),
+            Job::Progress => None,
+        },
+    };
+    if let Some(e) = stop_error {
+        deliverer.log(
+            DecisionKind::Error,
+            None,
+            format!("cannot catch stop signals; a cancel will end this process unlogged: {e}"),
+        );
+    }
+    // From here on a stop ends the process wherever it is, a request included.
+    if !matches!(waited, Some(WaitEnd::Stopped(_))) {
+        let (dir, session, push) = (dir.clone(), session.clone(), deliverer.push);
+        stop.watch_in_background(move |stopped| {
+            Deliverer {
+                dir: &dir,
+                session: &session,
+                push,
+            }
+            .stopped(None, stopped);
+        });
+    }
+    match (deliverer.push, waited) {
+        (Some(push), Some(waited)) => deliverer.finish(push, waited),
+        _ => deliverer.send_progress(),
     }
     ExitCode::SUCCESS
 }
 
-/// SIGTERM (a cancel), SIGINT or SIGHUP: log "cancelled" and exit at once, wherever the main
-/// thread is (asleep in the delay, or waiting to retry). The hook that cancels has already
-/// cleared the pending push from the session.
-fn exit_on_signal(dir: &StateDir, session: &str, push: Option<u64>) {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGTERM, SIGINT, SIGHUP]) else {
-        return;
+/// What one `deliver` process does.
+enum Job {
+    /// Wait for, then send, the session's pending push `push`.
+    Push { push: u64, watching: Watching },
+    /// Send the session's queued progress pushes.
+    Progress,
+}
+
+fn parse(args: Vec<OsString>) -> Option<(String, Job)> {
+    use lexopt::prelude::*;
+    let mut parser = lexopt::Parser::from_args(args);
+    let (mut session, mut push, mut progress) = (None, None, false);
+    let mut watching = Watching {
+        scheduled_ms: 0,
+        delay_ms: 0,
+        presence: PresenceConfig::default(),
+        tty: None,
+        baseline: None,
     };
-    let dir = dir.clone();
-    let session = session.to_owned();
-    std::thread::spawn(move || {
-        if let Some(sig) = signals.forever().next() {
-            let name = if sig == SIGTERM {
-                "SIGTERM"
-            } else {
-                "a signal"
-            };
-            let mut rec = LogRecord::new(
-                now_ms(),
-                DecisionKind::Cancelled,
-                format!("cancelled: the delivery process was stopped by {name}"),
-            );
-            rec.session = Some(session);
-            rec.push_id = push;
-            runtime::log(&dir, rec);
-            std::process::exit(0);
+    let ms = |v: OsString| v.into_string().ok()?.parse::<u64>().ok();
+    while let Some(arg) = parser.next().ok()? {
+        match arg {
+            Long("session") => session = Some(parser.value().ok()?.into_string().ok()?),
+            Long("push") => push = Some(ms(parser.value().ok()?)?),
+            Long("progress") => progress = true,
+            Long("scheduled-ms") => watching.scheduled_ms = ms(parser.value().ok()?)?,
+            Long("delay-ms") => watching.delay_ms = ms(parser.value().ok()?)?,
+            Long("typing-window-ms") => {
+                watching.presence.typing_window =
+                    Duration::from_millis(ms(parser.value().ok()?)?);
+            }
+            Long("grace-ms") => {
+                watching.presence.grace = Duration::from_millis(ms(parser.value().ok()?)?);
+            }
+            Long("tty") => watching.tty = Some(PathBuf::from(parser.value().ok()?)),
+            Long("baseline") => {
+                let v = parser.value().ok()?.into_string().ok()?;
+                watching.baseline = Some(Watching::parse_baseline(&v)?);
+            }
+            _ => return None,
         }
-    });
+    }
+    let job = match (push, progress) {
+        (Some(push), false) => Job::Push { push, watching },
+        (None, true) => Job::Progress,
+        _ => return None,
+    };
+    Some((session?, job))
+}
+
+/// Waits the delay and the grace period while watching the terminal.
+fn wait(watching: &Watching, stop: &StopSignals) -> WaitEnd {
+    let probe = watching.tty.clone().map(tty::TtyProbe::new);
+    let baseline = watching.baseline.filter(|_| probe.is_some());
+    let mut watch = Watch::new(
+        baseline,
+        watching.presence,
+        watching.scheduled_ms,
+        Duration::from_millis(watching.delay_ms),
+    );
+    loop {
+        let now = now_ms();
+        let sample = probe.as_ref().and_then(|p| p.sample().ok());
+        match watch.observe(now, sample) {
+            WatchStep::Send => return WaitEnd::Due,
+            WatchStep::Skip { .. } => return WaitEnd::Typing,
+            WatchStep::Wait { until_ms } => {
+                let left = Duration::from_millis(until_ms.saturating_sub(now));
+                if let Err(stopped) = stop.sleep(left.min(POLL).max(Duration::from_millis(10))) {
+                    return WaitEnd::Stopped(stopped);
+                }
+            }
+        }
+    }
 }
 
 const USAGE: &str = "deliver: --session ID (--push N | --progress)";
-
-/// Sends the session's queued progress pushes, oldest first, one at a time; exits when the
-/// queue is empty (deciding so under the session lock, so a hook that queues more at the same
-/// moment sees no sender and starts a new one).
-fn send_progress(dir: &StateDir, session: &str) {
-    let rt = Runtime::load_for_hook(dir, now_ms(), None);
-    let notifier = notifiers::build(&rt.config);
-    loop {
-        let next = session_file::update(dir, session, |file| {
-            if file.progress_queue.is_empty() {
-                file.progress_sender = None;
-                None
-            } else {
-                Some(file.progress_queue.remove(0))
-            }
-        });
-        let Ok(Some(Some(n))) = next else { return };
-        let name = notifier.name();
-        let (decision, reason) = match notifiers::deliver(dir, &rt.config, notifier.as_ref(), &n) {
-            Outcome::Sent(_) => (
-                DecisionKind::Fired,
-                format!("progress sent via {name}: {}", preview(&n.body)),
-            ),
-            Outcome::Held(mark) => (
-                DecisionKind::Suppressed,
-                format!(
-                    "progress not sent: {name} refused earlier ({})",
-                    mark.reason
-                ),
-            ),
-            Outcome::Queued(e) => (
-                DecisionKind::Queued,
-                format!("progress push kept for a retry: {e}"),
-            ),
-            Outcome::Refused(e) => (
-                DecisionKind::Failed,
-                format!("progress push refused via {name}: {e}"),
-            ),
-        };
-        let mut rec = LogRecord::new(now_ms(), decision, reason);
-        rec.session = Some(session.to_owned());
-        rec.kind = Some(n.kind);
-        runtime::log(dir, rec);
-    }
-}
 
 /// The first 120 characters of a body, on one line.
 fn preview(body: &str) -> String {
@@ -139,16 +229,30 @@ fn preview(body: &str) -> String {
 struct Deliverer<'a> {
     dir: &'a StateDir,
     session: &'a str,
-    push: u64,
+    /// The pending push this process delivers; `None` for the progress sender.
+    push: Option<u64>,
 }
 
 impl Deliverer<'_> {
     fn log(&self, decision: DecisionKind, plan: Option<&Plan>, reason: String) {
         let mut rec = LogRecord::new(now_ms(), decision, reason);
         rec.session = Some(self.session.to_owned());
-        rec.push_id = Some(self.push);
+        rec.push_id = self.push;
         rec.kind = plan.map(|p| p.notification.kind);
         runtime::log(self.dir, rec);
+    }
+
+    /// Logs that a stop signal ended this process's work. The hook that cancels has already
+    /// cleared the pending push from the session.
+    fn stopped(&self, plan: Option<&Plan>, stopped: Stopped) {
+        self.log(
+            DecisionKind::Cancelled,
+            plan,
+            format!(
+                "cancelled: the delivery process was stopped by {}",
+                stopped.name()
+            ),
+        );
     }
 
     /// [`session_file::update`] for this session; a failure is logged and reads as `None`.
@@ -159,113 +263,118 @@ impl Deliverer<'_> {
         })
     }
 
-    fn run(&self) {
-        let now = now_ms();
-        let rt = Runtime::load_for_hook(self.dir, now, None);
-        let plan = self
-            .with_session(|f| f.plan.clone().filter(|p| p.push_id == self.push))
-            .flatten();
-        let Some(plan) = plan else {
-            self.log(
-                DecisionKind::Cancelled,
-                None,
-                "push no longer pending before the wait began".into(),
-            );
-            return;
-        };
-        if !self.wait(&plan, &rt) {
-            return;
+    /// Sends the session's queued progress pushes, oldest first, one at a time; exits when the
+    /// queue is empty (deciding so under the session lock, so a hook that queues more at the
+    /// same moment sees no sender and starts a new one).
+    fn send_progress(&self) {
+        let rt = Runtime::load_for_hook(self.dir, now_ms(), None);
+        let notifier = notifiers::build(&rt.config);
+        loop {
+            let next = self.with_session(|file| {
+                if file.progress_queue.is_empty() {
+                    file.progress_sender = None;
+                    None
+                } else {
+                    Some(file.progress_queue.remove(0))
+                }
+            });
+            let Some(Some(n)) = next else { return };
+            let name = notifier.name();
+            let outcome = notifiers::deliver(self.dir, &rt.config, notifier.as_ref(), &n);
+            let (decision, reason) = match outcome {
+                Outcome::Sent(_) => (
+                    DecisionKind::Fired,
+                    format!("progress sent via {name}: {}", preview(&n.body)),
+                ),
+                Outcome::Held(mark) => (
+                    DecisionKind::Suppressed,
+                    format!(
+                        "progress not sent: {name} refused earlier ({})",
+                        mark.reason
+                    ),
+                ),
+                Outcome::Queued(e) => (
+                    DecisionKind::Queued,
+                    format!("progress push kept for a retry: {e}"),
+                ),
+                Outcome::Refused(e) => (
+                    DecisionKind::Failed,
+                    format!("progress push refused via {name}: {e}"),
+                ),
+            };
+            let mut rec = LogRecord::new(now_ms(), decision, reason);
+            rec.session = Some(self.session.to_owned());
+            rec.kind = Some(n.kind);
+            runtime::log(self.dir, rec);
         }
+    }
+
+    /// Clears push `push` from the session (if still there), giving its plan.
+    fn drop_push(&self, push: u64) -> Option<Plan> {
+        self.with_session(|f| {
+            engine::mark_dropped(&mut f.state, push);
+            f.plan.take_if(|p| p.push_id == push)
+        })
+        .flatten()
+    }
+
+    /// After the wait: logs a stop or a skip, or re-checks the session and sends.
+    fn finish(&self, push: u64, waited: WaitEnd) {
+        match waited {
+            WaitEnd::Stopped(stopped) => {
+                // A cancelling hook has cleared the push already; any other stop leaves it
+                // unsent, so it must not look pending either.
+                let plan = self.drop_push(push);
+                return self.stopped(plan.as_ref(), stopped);
+            }
+            WaitEnd::Typing => {
+                let plan = self.drop_push(push);
+                return self.log(
+                    DecisionKind::SkippedTyping,
+                    plan.as_ref(),
+                    "skipped: the user is typing in the terminal".into(),
+                );
+            }
+            WaitEnd::Due => {}
+        }
+        let rt = Runtime::load_for_hook(self.dir, now_ms(), None);
         // Re-check the session right before sending: a newer prompt cancels the push even if
         // its signal never arrived.
-        let verdict = self.with_session(|f| {
-            let verdict = engine::fire_check(&f.state, self.push, now_ms(), &rt.engine);
-            if verdict != FireVerdict::Fire {
-                engine::mark_dropped(&mut f.state, self.push);
-                f.plan = None;
+        let checked = self.with_session(|f| {
+            let plan = f.plan.clone().filter(|p| p.push_id == push);
+            let verdict = engine::fire_check(&f.state, push, now_ms(), &rt.engine);
+            if verdict != FireVerdict::Fire || plan.is_none() {
+                engine::mark_dropped(&mut f.state, push);
+                f.plan.take_if(|p| p.push_id == push);
             }
-            verdict
+            (verdict, plan)
         });
-        match verdict {
-            Some(FireVerdict::Fire) => {}
-            Some(FireVerdict::RateLimited) => {
-                self.log(
-                    DecisionKind::RateLimited,
-                    Some(&plan),
-                    "another Done push went out moments ago".into(),
-                );
-                return;
-            }
-            Some(FireVerdict::Superseded) => {
-                self.log(
-                    DecisionKind::Cancelled,
-                    Some(&plan),
-                    "superseded by a newer event of the session".into(),
-                );
-                return;
-            }
-            Some(FireVerdict::SessionGone) | None => {
-                self.log(
-                    DecisionKind::Cancelled,
-                    Some(&plan),
-                    "the session is gone".into(),
-                );
-                return;
-            }
-        }
-        self.send(&plan, &rt);
+        let (verdict, plan) = checked.unwrap_or((FireVerdict::SessionGone, None));
+        let (decision, why_not) = match (verdict, &plan) {
+            (FireVerdict::Fire, Some(plan)) => return self.send(push, plan, &rt),
+            (FireVerdict::Fire, None) => (
+                DecisionKind::Error,
+                "not sent: the session holds no plan for this push",
+            ),
+            (FireVerdict::RateLimited, _) => (
+                DecisionKind::RateLimited,
+                "another Done push went out moments ago",
+            ),
+            (FireVerdict::Superseded, _) => (
+                DecisionKind::Cancelled,
+                "superseded by a newer event of the session",
+            ),
+            (FireVerdict::SessionGone, _) => (DecisionKind::Cancelled, "the session is gone"),
+        };
+        self.log(decision, plan.as_ref(), why_not.into());
     }
 
-    /// Waits the delay and the grace period while watching the terminal. False: do not send.
-    fn wait(&self, plan: &Plan, rt: &Runtime) -> bool {
-        let probe = plan
-            .tty
-            .clone()
-            .filter(|_| plan.presence_checked)
-            .map(tty::TtyProbe::new);
-        let baseline = plan.baseline.filter(|_| probe.is_some());
-        let mut watch = Watch::new(
-            baseline,
-            rt.presence,
-            plan.scheduled_ms,
-            Duration::from_millis(plan.delay_ms),
-        );
-        loop {
-            let now = now_ms();
-            let sample = probe.as_ref().and_then(|p| p.sample().ok());
-            match watch.observe(now, sample) {
-                WatchStep::Send => return true,
-                WatchStep::Skip { reason } => {
-                    let why = match reason {
-                        SkipReason::Typing { .. } => {
-                            "skipped: the user is typing in the terminal".to_owned()
-                        }
-                    };
-                    self.log(DecisionKind::SkippedTyping, Some(plan), why);
-                    self.with_session(|f| {
-                        engine::mark_dropped(&mut f.state, self.push);
-                        f.plan = None;
-                    });
-                    return false;
-                }
-                WatchStep::Wait { until_ms } => {
-                    let left = Duration::from_millis(until_ms.saturating_sub(now));
-                    std::thread::sleep(left.min(POLL).max(Duration::from_millis(10)));
-                }
-            }
-        }
-    }
-
-    fn send(&self, plan: &Plan, rt: &Runtime) {
+    fn send(&self, push: u64, plan: &Plan, rt: &Runtime) {
         let notifier = notifiers::build(&rt.config);
         let n = &plan.notification;
         let name = notifier.name().to_owned();
-        let (decision, reason, delivered) = match notifiers::deliver(
-            self.dir,
-            &rt.config,
-            notifier.as_ref(),
-            n,
-        ) {
+        let outcome = notifiers::deliver(self.dir, &rt.config, notifier.as_ref(), n);
+        let (decision, reason, delivered) = match outcome {
             Outcome::Sent(receipt) => {
                 let mut detail = format!("sent via {name}: “{}” — {}", n.title, preview(&n.body));
                 if let Some(id) = receipt.request_id {
@@ -302,11 +411,75 @@ impl Deliverer<'_> {
         self.log(decision, Some(plan), reason);
         self.with_session(|f| {
             if delivered {
-                engine::mark_delivered(&mut f.state, self.push, n.kind, now_ms());
+                engine::mark_delivered(&mut f.state, push, n.kind, now_ms());
             } else {
-                engine::mark_dropped(&mut f.state, self.push);
+                engine::mark_dropped(&mut f.state, push);
             }
-            f.plan = None;
+            f.plan.take_if(|p| p.push_id == push);
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(watching: &Watching) -> Watching {
+        let mut args: Vec<OsString> =
+            vec!["--session".into(), "s".into(), "--push".into(), "7".into()];
+        args.extend(watching.to_args());
+        match parse(args) {
+            Some((session, Job::Push { push, watching })) => {
+                assert_eq!((session.as_str(), push), ("s", 7));
+                watching
+            }
+            _ => panic!("not parsed as a push"),
+        }
+    }
+
+    #[test]
+    fn what_to_watch_survives_the_command_line() {
+        let full = Watching {
+            scheduled_ms: 1_763_700_000_123,
+            delay_ms: 45_000,
+            presence: PresenceConfig {
+                typing_window: Duration::from_secs(12),
+                grace: Duration::from_secs(3),
+            },
+            tty: Some(PathBuf::from("/dev/pts/7")),
+            baseline: Some(Activity {
+                last_input_ms: Some(1_763_699_990_000),
+                resolution_ms: 8_000,
+            }),
+        };
+        assert_eq!(parsed(&full), full);
+        let never_typed = Watching {
+            baseline: Some(Activity {
+                last_input_ms: None,
+                resolution_ms: 8_000,
+            }),
+            ..full.clone()
+        };
+        assert_eq!(parsed(&never_typed), never_typed);
+        let no_terminal = Watching {
+            tty: None,
+            baseline: None,
+            ..full
+        };
+        assert_eq!(parsed(&no_terminal), no_terminal);
+    }
+
+    #[test]
+    fn a_malformed_command_line_is_refused() {
+        for bad in [
+            &["--session", "s"][..],
+            &["--session", "s", "--push", "x"],
+            &["--session", "s", "--push", "1", "--progress"],
+            &["--session", "s", "--push", "1", "--baseline", "5"],
+            &["--push", "1"],
+        ] {
+            let args = bad.iter().map(OsString::from).collect();
+            assert!(parse(args).is_none(), "{bad:?}");
+        }
     }
 }

@@ -12,6 +12,7 @@ use cc_notify_core::event::{EventKind, HookEvent};
 use cc_notify_core::store::StateDir;
 use cc_notify_core::{ActivityProbe, DecisionKind, transcript, tty};
 
+use crate::deliver::Watching;
 use crate::process;
 use crate::runtime::{self, Runtime, now_ms};
 use crate::session_file::{Plan, SessionFile};
@@ -143,11 +144,15 @@ fn handle(dir: &StateDir, rt: &Runtime, event: &HookEvent, now: u64) {
                     notification: plan.notification,
                     scheduled_ms: now,
                     delay_ms,
-                    presence_checked: plan.presence_checked,
+                });
+                let watching = Watching {
+                    scheduled_ms: now,
+                    delay_ms,
+                    presence: rt.presence,
                     tty: tty.clone(),
                     baseline,
-                });
-                match process::spawn_deliverer(&event.session_id, push_id) {
+                };
+                match process::spawn_deliverer(&event.session_id, push_id, &watching) {
                     Ok(who) => {
                         engine::attach_deliverer(&mut file.state, push_id, who);
                         let terminal = tty.map_or_else(

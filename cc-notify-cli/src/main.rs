@@ -17,6 +17,7 @@ mod runtime;
 mod send;
 mod session_file;
 mod settings;
+mod stop_signals;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

@@ -1,27 +1,42 @@
 //! The detached delivery process: starting it in its own session, and stopping it safely.
 
+use std::ffi::OsString;
 use std::io;
 use std::process::{Command, Stdio};
 
 use cc_notify_core::state::ProcessRef;
 use cc_notify_core::tty;
 
-/// Starts `cc-notify deliver --session ID --push N` detached: stdio on /dev/null (Claude Code
+use crate::deliver::Watching;
+
+/// Starts `cc-notify deliver --session ID --push N …` detached, with what it is to watch while it
+/// waits on its command line: stdio on /dev/null (Claude Code
 /// waits for the hook's stdout and stderr to close, so the child must not inherit them); the
 /// child puts itself in its own session first thing ([`detach_self`]). No `pre_exec` here, so
 /// the standard library can use `posix_spawn` instead of fork + exec (most of the hook's cost
 /// on the events that schedule a push). Returns its identity for a later cancel.
-pub fn spawn_deliverer(session_id: &str, push_id: u64) -> io::Result<ProcessRef> {
-    spawn(&["--session", session_id, "--push", &push_id.to_string()])
+pub fn spawn_deliverer(
+    session_id: &str,
+    push_id: u64,
+    watching: &Watching,
+) -> io::Result<ProcessRef> {
+    let mut args: Vec<OsString> = vec![
+        "--session".into(),
+        session_id.into(),
+        "--push".into(),
+        push_id.to_string().into(),
+    ];
+    args.extend(watching.to_args());
+    spawn(&args)
 }
 
 /// Starts `cc-notify deliver --session ID --progress`, which sends the session's queued
 /// progress pushes in order and exits when the queue is empty.
 pub fn spawn_progress_sender(session_id: &str) -> io::Result<ProcessRef> {
-    spawn(&["--session", session_id, "--progress"])
+    spawn(&["--session".into(), session_id.into(), "--progress".into()])
 }
 
-fn spawn(args: &[&str]) -> io::Result<ProcessRef> {
+fn spawn(args: &[OsString]) -> io::Result<ProcessRef> {
     let exe = std::env::current_exe()?;
     let mut cmd = Command::new(exe);
     cmd.arg("deliver")

@@ -1,11 +1,10 @@
 //! What the CLI keeps per session: the engine's state plus the delivery plan of the pending
 //! push, in one file under one lock, so the hook and the deliverer never disagree.
 
+use cc_notify_core::Notification;
 use cc_notify_core::state::{ProcessRef, SessionState};
 use cc_notify_core::store::{StateDir, StoreError};
-use cc_notify_core::{Activity, Notification};
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
 
 /// The per-session file.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,7 +54,8 @@ pub fn update<T>(
     Ok(Some(out))
 }
 
-/// Everything a deliverer needs for one push.
+/// The pending push, for the deliverer once its wait is over and for `status`. (What the
+/// deliverer watches during the wait comes on its command line: [`crate::deliver::Watching`].)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     /// The push's id (the engine's `Pending::id`).
@@ -66,12 +66,6 @@ pub struct Plan {
     pub scheduled_ms: u64,
     /// How long to wait before sending, in ms.
     pub delay_ms: u64,
-    /// Whether the user's terminal is watched for typing.
-    pub presence_checked: bool,
-    /// The user's terminal, when one was found.
-    pub tty: Option<PathBuf>,
-    /// The terminal's activity when the push was scheduled.
-    pub baseline: Option<Activity>,
 }
 
 #[cfg(test)]

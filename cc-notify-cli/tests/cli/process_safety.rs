@@ -191,3 +191,39 @@ fn an_ended_session_stays_gone_after_its_deliverer_exits() {
         world.session(sid)
     );
 }
+
+#[test]
+fn a_deliverer_stopped_during_its_wait_says_so_and_leaves_nothing_pending() {
+    let world = World::new(SLOW);
+    let sid = "stopped";
+    prompt(&world, sid);
+    stop(&world, sid);
+    let pid = pending_deliverer(&world, sid)["pid"].as_u64().unwrap() as u32;
+    // Once it catches SIGTERM (before that, the default action ends it at once)…
+    assert!(wait_until(|| catches_sigterm(pid)), "SIGTERM is never caught");
+    // …it is stopped, not by a hook's cancel: by the user, or a shutdown.
+    let target = rustix::process::Pid::from_raw(pid as i32).unwrap();
+    rustix::process::kill_process(target, rustix::process::Signal::TERM).unwrap();
+
+    assert!(wait_until(|| !alive(pid)), "the deliverer ignored SIGTERM");
+    let cancelled = world.decisions(sid, "cancelled");
+    assert!(
+        cancelled
+            .iter()
+            .any(|r| r["reason"].as_str().unwrap().contains("stopped by SIGTERM")),
+        "{cancelled:#?}"
+    );
+    let file = world.session(sid);
+    assert!(file["state"]["pending"].is_null(), "{file:#}");
+    assert!(file["plan"].is_null(), "{file:#}");
+}
+
+/// Whether `pid` has a handler for SIGTERM (bit 15 of `SigCgt` in /proc/PID/status).
+fn catches_sigterm(pid: u32) -> bool {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigCgt:"))
+        .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+        .is_some_and(|mask| mask & (1 << (15 - 1)) != 0)
+}

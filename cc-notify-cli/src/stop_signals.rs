@@ -1,0 +1,135 @@
+//! How a delivery process notices that it is being stopped — SIGTERM (a cancel from the next
+//! prompt), SIGINT or SIGHUP. Each signal records its number and writes a byte to a socket.
+//! While the process waits out a push's delay it reads that socket with a timeout
+//! ([`StopSignals::sleep`]), so the wait needs no thread: it is the process's whole life while
+//! a push is pending, and this keeps it small. Once it sends, a thread reads the socket instead
+//! ([`StopSignals::watch_in_background`]), so a stop takes effect even mid-request.
+
+use std::io::{ErrorKind, Read};
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+
+/// The number of the last stop signal caught (0: none).
+static CAUGHT: AtomicUsize = AtomicUsize::new(0);
+
+/// The stop signals, caught; see the [module docs](self).
+pub struct StopSignals {
+    /// The read end of the wake-up socket; `None` when the handlers could not be installed
+    /// (the signals then keep their default action: the process ends at once, unlogged).
+    wake: Option<UnixStream>,
+}
+
+/// A stop signal arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stopped {
+    /// The signal's number.
+    pub signal: i32,
+}
+
+impl Stopped {
+    /// How the log names it.
+    pub fn name(self) -> &'static str {
+        match self.signal {
+            SIGTERM => "SIGTERM",
+            SIGINT => "SIGINT",
+            SIGHUP => "SIGHUP",
+            _ => "a signal",
+        }
+    }
+}
+
+impl StopSignals {
+    /// Catches SIGTERM, SIGINT and SIGHUP from now on.
+    pub fn install() -> std::io::Result<StopSignals> {
+        let (wake, tx) = UnixStream::pair()?;
+        for sig in [SIGTERM, SIGINT, SIGHUP] {
+            // The flag first, then the wake-up: a woken wait always finds the flag set.
+            signal_hook::flag::register_usize(sig, &CAUGHT, sig as usize)?;
+            signal_hook::low_level::pipe::register(sig, tx.try_clone()?)?;
+        }
+        Ok(StopSignals { wake: Some(wake) })
+    }
+
+    /// Default actions, nothing caught: for when [`install`](Self::install) failed.
+    pub fn none() -> StopSignals {
+        StopSignals { wake: None }
+    }
+
+    /// From now on, a stop signal runs `then` on a thread of its own, wherever the rest of the
+    /// process is (blocked in a request, say); the process exits when `then` returns.
+    pub fn watch_in_background(self, then: impl FnOnce(Stopped) + Send + 'static) {
+        let Some(wake) = self.wake else { return };
+        if wake.set_read_timeout(None).is_err() {
+            return;
+        }
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 16];
+            loop {
+                if let Some(stopped) = caught() {
+                    then(stopped);
+                    std::process::exit(0);
+                }
+                // Blocks until a signal's byte arrives (the write ends are never closed).
+                match (&wake).read(&mut buf) {
+                    Ok(0) => return,
+                    Err(e) if e.kind() != ErrorKind::Interrupted => return,
+                    _ => {}
+                }
+            }
+        });
+    }
+
+    /// Sleeps for `d`, returning early with the signal if one arrives (or had arrived).
+    pub fn sleep(&self, d: Duration) -> Result<(), Stopped> {
+        let Some(wake) = &self.wake else {
+            std::thread::sleep(d);
+            return Ok(());
+        };
+        let deadline = Instant::now() + d;
+        let mut buf = [0u8; 16];
+        loop {
+            if let Some(stopped) = caught() {
+                return Err(stopped);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() || wake.set_read_timeout(Some(left)).is_err() {
+                return Ok(());
+            }
+            // A byte (a signal), a timeout or an interruption: the loop's checks tell which.
+            let _ = (&*wake).read(&mut buf);
+        }
+    }
+}
+
+/// The stop signal caught so far, if any.
+fn caught() -> Option<Stopped> {
+    match CAUGHT.load(Ordering::SeqCst) {
+        0 => None,
+        n => Some(Stopped {
+            signal: i32::try_from(n).unwrap_or(0),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stop_signal_ends_the_sleep_early_and_is_named() {
+        let stop = StopSignals::install().expect("install");
+        let long = Duration::from_secs(120);
+        let started = Instant::now();
+        let sleeper = std::thread::spawn(move || stop.sleep(long));
+        signal_hook::low_level::raise(SIGHUP).expect("raise");
+        let woke = sleeper.join().expect("sleeper");
+        assert_eq!(woke.map_err(Stopped::name), Err("SIGHUP"));
+        assert!(
+            started.elapsed() < long,
+            "the signal did not wake the sleep"
+        );
+    }
+}
