@@ -10,6 +10,7 @@ use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 
 /// The number of the last stop signal caught (0: none).
@@ -62,9 +63,6 @@ impl StopSignals {
     /// process is (blocked in a request, say); the process exits when `then` returns.
     pub fn watch_in_background(self, then: impl FnOnce(Stopped) + Send + 'static) {
         let Some(wake) = self.wake else { return };
-        if wake.set_read_timeout(None).is_err() {
-            return;
-        }
         std::thread::spawn(move || {
             let mut buf = [0u8; 16];
             loop {
@@ -89,17 +87,22 @@ impl StopSignals {
             return Ok(());
         };
         let deadline = Instant::now() + d;
-        let mut buf = [0u8; 16];
         loop {
             if let Some(stopped) = caught() {
                 return Err(stopped);
             }
             let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() || wake.set_read_timeout(Some(left)).is_err() {
+            if left.is_zero() {
                 return Ok(());
             }
-            // A byte (a signal), a timeout or an interruption: the loop's checks tell which.
-            let _ = (&*wake).read(&mut buf);
+            // poll's timeout is as precise as nanosleep's (a socket's receive timeout counts
+            // in scheduler ticks). A byte (a signal), the timeout or an interruption: the
+            // loop's checks tell which.
+            let timeout = Timespec::try_from(left).unwrap_or(Timespec {
+                tv_sec: i64::MAX,
+                tv_nsec: 0,
+            });
+            let _ = poll(&mut [PollFd::new(wake, PollFlags::IN)], Some(&timeout));
         }
     }
 }
