@@ -3,6 +3,9 @@
 //!
 //! Run `cc-notify help` for the commands.
 
+// The process starts at `main` below, not through std's runtime start-up: see `main`.
+#![cfg_attr(not(test), no_main)]
+
 mod config;
 mod deliver;
 mod delivery_health;
@@ -49,7 +52,45 @@ Files:
   state   $CC_NOTIFY_STATE_DIR, else $XDG_STATE_HOME/cc-notify, else ~/.local/state/cc-notify
 ";
 
+/// The process entry point, called by the C runtime. std's own start-up is skipped: it reads
+/// `/proc/self/maps` to place a stack guard and installs stack-overflow handlers, which is a
+/// sixth of a hook run's instructions and a third of a sleeping deliverer's memory. What of it
+/// matters is done here instead: standard descriptors 0–2 are made valid (so no file the
+/// process opens can land on them and receive output meant for the terminal), and SIGPIPE is
+/// ignored (so a peer that goes away fails a write instead of killing the process). Exiting
+/// through [`std::process::exit`] flushes stdout, as returning from a std `main` does.
+#[cfg(not(test))]
+#[unsafe(no_mangle)]
+extern "C" fn main(
+    _argc: std::ffi::c_int,
+    _argv: *const *const std::ffi::c_char,
+) -> std::ffi::c_int {
+    // SAFETY: plain libc calls on integer descriptors and a static path, made before any other
+    // code runs; `signal` with SIG_IGN installs no handler.
+    unsafe {
+        for fd in 0..=2 {
+            if libc::fcntl(fd, libc::F_GETFD) == -1 {
+                libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+            }
+        }
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
+    let code = run();
+    let status = (0..=u8::MAX)
+        .find(|&c| ExitCode::from(c) == code)
+        .unwrap_or(1);
+    std::process::exit(i32::from(status))
+}
+
+/// Under `cargo test` the harness owns the process and this is never called; it keeps `run`
+/// the entry point there too.
+#[cfg(test)]
 fn main() -> ExitCode {
+    run()
+}
+
+/// Dispatches the command line.
+fn run() -> ExitCode {
     let mut args = std::env::args_os().skip(1);
     let Some(command) = args.next() else {
         eprint!("{HELP}");
