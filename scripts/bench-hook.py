@@ -12,7 +12,8 @@ interleaved round-robin, so the ratios hold on a shared machine where absolute t
 
 Sections: (1) latency and peak RSS per event type; (2) Stop against 1 KB / 10 MB / 1 GB
 transcripts, with and without `last_assistant_message`; (3) the deliverer's RSS while it
-sleeps and the time from the end of its delay to the request reaching a loopback server;
+sleeps (next to /bin/sleep's) and the time from the end of its delay to the request reaching
+a loopback server;
 (4) other hooks on the same inputs. Everything runs in a temporary directory; every network
 endpoint is 127.0.0.1.
 """
@@ -244,12 +245,26 @@ def config(path, api_url, delay_s):
     )
 
 
+# A stand-in for `claude` in a terminal: a process whose standard input is a pty, as
+# `$CLAUDE_PID` names it to hooks. The Stop and Notification hooks then find and sample a real
+# terminal, and the deliverer watches it while it waits, as in real use.
+TERMINAL = {}
+
+
+def start_terminal():
+    master, slave = os.openpty()
+    holder = subprocess.Popen(["/bin/sleep", "86400"], stdin=slave)
+    os.close(slave)
+    TERMINAL.update(master=master, pid=holder.pid)
+
+
 def hook_env(work, cfg):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CLAUDE", "CC_NOTIFY"))}
     env.update(
         HOME=str(work / "home"),
         CC_NOTIFY_STATE_DIR=str(work / "state"),
         CC_NOTIFY_CONFIG=str(cfg),
+        CLAUDE_PID=str(TERMINAL["pid"]),
     )
     return env
 
@@ -371,13 +386,24 @@ def vm_kib(pid, key):
     return None
 
 
+def sleeper_rss():
+    """The RSS of `/bin/sleep` asleep: the floor for a sleeping process on this machine."""
+    p = subprocess.Popen(["/bin/sleep", "30"])
+    try:
+        time.sleep(0.2)  # past exec and start-up: asleep in nanosleep
+        return vm_kib(p.pid, "VmRSS")
+    finally:
+        p.kill()
+        p.wait()
+
+
 def bench_deliverer(binary, work, runs):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     cfg = work / "deliver.toml"
     config(cfg, f"http://127.0.0.1:{server.server_address[1]}/1/messages.json", 1)
     env = hook_env(work, cfg)
-    lags, rss = [], []
+    lags, rss, sleep_rss = [], [], []
     try:
         for i in range(runs):
             session = f"d-{i}"
@@ -389,8 +415,13 @@ def bench_deliverer(binary, work, runs):
             plan = state["plan"]
             due = (plan["scheduled_ms"] + plan["delay_ms"]) / 1e3
             pid = state["state"]["pending"]["deliverer"]["pid"]
+            scheduled = [r for r in read_log(work)
+                         if r.get("session") == session and r["decision"] == "scheduled"]
+            if "watching /dev/pts/" not in scheduled[-1]["reason"]:
+                fail(f"the deliverer watches no terminal: {scheduled[-1]}")
             time.sleep(0.5)  # mid-delay: the deliverer is asleep
             rss.append(vm_kib(pid, "VmRSS"))
+            sleep_rss.append(sleeper_rss())
             deadline = time.time() + 10
             while len(Recorder.arrivals) == before and time.time() < deadline:
                 time.sleep(0.01)
@@ -406,6 +437,8 @@ def bench_deliverer(binary, work, runs):
         "runs": runs,
         "sleeping_rss_kib_max": max(rss),
         "sleeping_rss_kib_median": statistics.median(rss),
+        "bin_sleep_rss_kib_median": statistics.median(sleep_rss),
+        "x_bin_sleep": round(statistics.median(rss) / statistics.median(sleep_rss), 2),
         "lag_ms_median": statistics.median(lags),
         "lag_ms_p95": pct(lags, 95),
         "lag_ms_max": max(lags),
@@ -506,6 +539,7 @@ def main():
     try:
         (work / "home").mkdir()
         build_measure(work)
+        start_terminal()
         sections = [a.only] if a.only else ["events", "transcripts", "deliverer", "competitors"]
         if "events" in sections:
             r = results["events"] = bench_events(binary, work, runs)

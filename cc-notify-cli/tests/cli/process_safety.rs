@@ -200,7 +200,10 @@ fn a_deliverer_stopped_during_its_wait_says_so_and_leaves_nothing_pending() {
     stop(&world, sid);
     let pid = pending_deliverer(&world, sid)["pid"].as_u64().unwrap() as u32;
     // Once it catches SIGTERM (before that, the default action ends it at once)…
-    assert!(wait_until(|| catches_sigterm(pid)), "SIGTERM is never caught");
+    assert!(
+        wait_until(|| catches_sigterm(pid)),
+        "SIGTERM is never caught"
+    );
     // …it is stopped, not by a hook's cancel: by the user, or a shutdown.
     let target = rustix::process::Pid::from_raw(pid as i32).unwrap();
     rustix::process::kill_process(target, rustix::process::Signal::TERM).unwrap();
