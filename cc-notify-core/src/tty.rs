@@ -41,7 +41,10 @@ impl ActivityProbe for TtyProbe {
         // whose memory stays smallest when it touches little code.
         let st = rustix::fs::stat(&self.path).map_err(|e| io_err(e.into()))?;
         let secs = u64::try_from(st.st_atime).unwrap_or(0);
-        #[allow(clippy::useless_conversion, reason = "the field is signed on some targets")]
+        #[allow(
+            clippy::useless_conversion,
+            reason = "the field is signed on some targets"
+        )]
         let millis = u64::try_from(st.st_atime_nsec).unwrap_or(0) / 1_000_000;
         Ok(Activity {
             last_input_ms: Some(secs.saturating_mul(1000).saturating_add(millis)),
