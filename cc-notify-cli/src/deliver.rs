@@ -321,12 +321,11 @@ impl Deliverer<'_> {
     /// After the wait: logs a stop or a skip, or re-checks the session and sends.
     fn finish(&self, push: u64, waited: WaitEnd) {
         match waited {
-            WaitEnd::Stopped(stopped) => {
-                // A cancelling hook has cleared the push already; any other stop leaves it
-                // unsent, so it must not look pending either.
-                let plan = self.drop_push(push);
-                return self.stopped(plan.as_ref(), stopped);
-            }
+            // A cancelling hook has cleared the push already. After any other stop the push
+            // still looks pending until the session's next event replaces it, and `status`
+            // flags its delivery process as gone. Nothing here takes the session lock: cancels
+            // come with every prompt, and the hooks then running must not wait on this.
+            WaitEnd::Stopped(stopped) => return self.stopped(None, stopped),
             WaitEnd::Typing => {
                 let plan = self.drop_push(push);
                 return self.log(

@@ -90,34 +90,40 @@ pub fn stdin_terminal(pid: u32, consoles: bool) -> Option<PathBuf> {
 }
 
 /// Field `n` (numbered from 1 as in proc(5), `n >= 3`) of `/proc/<pid>/stat`, as a number.
-/// `None` where there is no such process or no `/proc`.
-fn stat_field(pid: u32, n: usize) -> Option<u64> {
+/// `None` where there is no such process or no `/proc`, or — with `running` — where it has
+/// exited and only waits for its parent to collect its status (a zombie).
+fn stat_field(pid: u32, n: usize, running: bool) -> Option<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Field 2, the command name in parentheses, may itself hold spaces and parentheses.
     let (_, rest) = stat.rsplit_once(") ")?;
-    rest.split(' ').nth(n.checked_sub(3)?)?.parse().ok()
+    let mut fields = rest.split(' ');
+    let state = fields.next()?;
+    if running && matches!(state, "Z" | "X") {
+        return None;
+    }
+    fields.nth(n.checked_sub(4)?)?.parse().ok()
 }
 
 fn parent_of(pid: u32) -> Option<u32> {
-    u32::try_from(stat_field(pid, 4)?).ok()
+    u32::try_from(stat_field(pid, 4, false)?).ok()
 }
 
 /// When `pid` started, in clock ticks since boot (`/proc/<pid>/stat` field 22). Together with
 /// the pid it names one process: a recycled pid has a later start time. `None` where `/proc`
 /// is not available.
 pub fn process_start_time(pid: u32) -> Option<u64> {
-    stat_field(pid, 22)
+    stat_field(pid, 22, false)
 }
 
-/// `pid` is still the process that started at `start_time` (see [`process_start_time`]) and
-/// runs as our user: safe to signal. False when it is gone, recycled or someone else's, and
-/// where `/proc` is not available.
+/// `pid` is still the process that started at `start_time` (see [`process_start_time`]),
+/// still running, and runs as our user: safe to signal. False when it is gone (or has exited
+/// and waits to be reaped), recycled or someone else's, and where `/proc` is not available.
 pub fn is_same_process(pid: u32, start_time: u64) -> bool {
     use std::os::unix::fs::MetadataExt;
     // /proc/<pid> belongs to the process's effective user.
     let ours = std::fs::metadata(format!("/proc/{pid}"))
         .is_ok_and(|m| m.uid() == rustix::process::geteuid().as_raw());
-    ours && process_start_time(pid) == Some(start_time)
+    ours && stat_field(pid, 22, true) == Some(start_time)
 }
 
 #[cfg(all(test, target_os = "linux"))]
@@ -240,6 +246,15 @@ mod tests {
         assert!(child_start >= start);
         assert!(is_same_process(pid, child_start));
         child.kill().unwrap();
+        // Exited but not yet reaped: a zombie is no longer that process either.
+        let zombie = || {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .is_ok_and(|s| s.rsplit_once(") ").is_some_and(|(_, r)| r.starts_with('Z')))
+        };
+        while !zombie() {
+            std::thread::yield_now();
+        }
+        assert!(!is_same_process(pid, child_start));
         child.wait().unwrap();
         // Reaped: the pid no longer names that process.
         assert!(!is_same_process(pid, child_start));
