@@ -1,9 +1,9 @@
 //! `cc-notify deliver --session ID --push N` (hidden): the detached process that waits the
 //! delay, watches the user's terminal, re-checks the session and sends.
 //!
-//! It sleeps for most of its life, so it does as little as it can before the wait: the plan
-//! in the session file says what to watch and how (the hook read the configuration); the
-//! configuration and the notifier are loaded only once the push is due.
+//! It sleeps for most of its life, so it does as little as it can before the wait: the hook
+//! passes what to watch on its command line ([`Watching`]); the session file, the
+//! configuration and the notifier are read only once the push is due.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -67,14 +67,15 @@ impl Watching {
     }
 
     /// Parses a `--baseline` value: `LAST_INPUT_MS/RESOLUTION_MS`, `-` for no input seen.
-    fn parse_baseline(v: &str) -> Option<Activity> {
-        let (last, resolution) = v.split_once('/')?;
+    fn parse_baseline(v: &[u8]) -> Option<Activity> {
+        let slash = v.iter().position(|&b| b == b'/')?;
+        let (last, resolution) = (&v[..slash], &v[slash + 1..]);
         Some(Activity {
             last_input_ms: match last {
-                "-" => None,
-                t => Some(t.parse().ok()?),
+                b"-" => None,
+                t => Some(number(t)?),
             },
-            resolution_ms: resolution.parse().ok()?,
+            resolution_ms: number(resolution)?,
         })
     }
 }
@@ -93,7 +94,7 @@ enum WaitEnd {
 /// Entry point of the hidden `deliver` command.
 pub fn run(args: Vec<OsString>) -> ExitCode {
     crate::process::detach_self();
-    let Some((session, job)) = parse(args) else {
+    let Some((session, job)) = parse(&args) else {
         return crate::usage_error(USAGE);
     };
     let (stop, stop_error) = match StopSignals::install() {
@@ -106,7 +107,7 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
         Job::Push { watching, .. } => Some(wait(watching, &stop)),
         Job::Progress => None,
     };
-    let Some(dir) = runtime::open_state_dir() else {
+    let (Some(dir), Ok(session)) = (runtime::open_state_dir(), session.into_string()) else {
         return ExitCode::FAILURE;
     };
     let deliverer = Deliverer {
@@ -151,9 +152,10 @@ enum Job {
     Progress,
 }
 
-fn parse(args: Vec<OsString>) -> Option<(String, Job)> {
-    use lexopt::prelude::*;
-    let mut parser = lexopt::Parser::from_args(args);
+/// Parses the command line the hook wrote. Plain byte matching rather than an option parser:
+/// this runs before the wait, and everything the process runs before it sleeps stays in its
+/// memory while it sleeps.
+fn parse(args: &[OsString]) -> Option<(OsString, Job)> {
     let (mut session, mut push, mut progress) = (None, None, false);
     let mut watching = Watching {
         scheduled_ms: 0,
@@ -162,26 +164,25 @@ fn parse(args: Vec<OsString>) -> Option<(String, Job)> {
         tty: None,
         baseline: None,
     };
-    let ms = |v: OsString| v.into_string().ok()?.parse::<u64>().ok();
-    while let Some(arg) = parser.next().ok()? {
-        match arg {
-            Long("session") => session = Some(parser.value().ok()?.into_string().ok()?),
-            Long("push") => push = Some(ms(parser.value().ok()?)?),
-            Long("progress") => progress = true,
-            Long("scheduled-ms") => watching.scheduled_ms = ms(parser.value().ok()?)?,
-            Long("delay-ms") => watching.delay_ms = ms(parser.value().ok()?)?,
-            Long("typing-window-ms") => {
-                watching.presence.typing_window =
-                    Duration::from_millis(ms(parser.value().ok()?)?);
+    let mut args = args.iter();
+    while let Some(name) = args.next() {
+        if name == "--progress" {
+            progress = true;
+            continue;
+        }
+        let value = args.next()?;
+        let v = value.as_encoded_bytes();
+        match name.as_encoded_bytes() {
+            b"--session" => session = Some(value.clone()),
+            b"--push" => push = Some(number(v)?),
+            b"--scheduled-ms" => watching.scheduled_ms = number(v)?,
+            b"--delay-ms" => watching.delay_ms = number(v)?,
+            b"--typing-window-ms" => {
+                watching.presence.typing_window = Duration::from_millis(number(v)?);
             }
-            Long("grace-ms") => {
-                watching.presence.grace = Duration::from_millis(ms(parser.value().ok()?)?);
-            }
-            Long("tty") => watching.tty = Some(PathBuf::from(parser.value().ok()?)),
-            Long("baseline") => {
-                let v = parser.value().ok()?.into_string().ok()?;
-                watching.baseline = Some(Watching::parse_baseline(&v)?);
-            }
+            b"--grace-ms" => watching.presence.grace = Duration::from_millis(number(v)?),
+            b"--tty" => watching.tty = Some(PathBuf::from(value)),
+            b"--baseline" => watching.baseline = Some(Watching::parse_baseline(v)?),
             _ => return None,
         }
     }
@@ -191,6 +192,17 @@ fn parse(args: Vec<OsString>) -> Option<(String, Job)> {
         _ => return None,
     };
     Some((session?, job))
+}
+
+/// A non-negative decimal number.
+fn number(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |n, &d| {
+        let digit = d.checked_sub(b'0').filter(|&d| d < 10)?;
+        n.checked_mul(10)?.checked_add(u64::from(digit))
+    })
 }
 
 /// Waits the delay and the grace period while watching the terminal.
@@ -427,9 +439,9 @@ mod tests {
         let mut args: Vec<OsString> =
             vec!["--session".into(), "s".into(), "--push".into(), "7".into()];
         args.extend(watching.to_args());
-        match parse(args) {
+        match parse(&args) {
             Some((session, Job::Push { push, watching })) => {
-                assert_eq!((session.as_str(), push), ("s", 7));
+                assert_eq!((session.to_str(), push), (Some("s"), 7));
                 watching
             }
             _ => panic!("not parsed as a push"),
@@ -475,10 +487,16 @@ mod tests {
             &["--session", "s", "--push", "x"],
             &["--session", "s", "--push", "1", "--progress"],
             &["--session", "s", "--push", "1", "--baseline", "5"],
+            &["--session", "s", "--push", "1", "--baseline", "-/"],
+            &["--session", "s", "--push", "-1"],
+            &["--session", "s", "--push", "99999999999999999999"],
+            &["--session", "s", "--push", ""],
+            &["--session", "s", "--push"],
+            &["--session", "s", "--push", "1", "--delay", "5"],
             &["--push", "1"],
         ] {
-            let args = bad.iter().map(OsString::from).collect();
-            assert!(parse(args).is_none(), "{bad:?}");
+            let args: Vec<OsString> = bad.iter().map(OsString::from).collect();
+            assert!(parse(&args).is_none(), "{bad:?}");
         }
     }
 }

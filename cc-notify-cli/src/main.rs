@@ -97,29 +97,32 @@ fn run() -> ExitCode {
         return ExitCode::from(2);
     };
     let rest: Vec<OsString> = args.collect();
-    match command.to_str().unwrap_or("") {
+    // Matched as bytes: no UTF-8 check on the way to `deliver`, whose memory while it waits is
+    // what it ran before.
+    match command.as_encoded_bytes() {
         // The hook must never fail Claude Code: whatever happens, exit 0 and print nothing.
-        "hook" => {
+        b"hook" => {
             hook::run();
             ExitCode::SUCCESS
         }
-        "deliver" => deliver::run(rest),
-        "install" => settings_command(rest, true),
-        "uninstall" => settings_command(rest, false),
-        "send" => send::run(rest),
-        "doctor" => doctor::run(rest),
-        "status" => report::status(rest),
-        "log" => report::log(rest),
-        "demo" => demo::run(rest),
-        "help" | "-h" | "--help" => {
+        b"deliver" => deliver::run(rest),
+        b"install" => settings_command(rest, true),
+        b"uninstall" => settings_command(rest, false),
+        b"send" => send::run(rest),
+        b"doctor" => doctor::run(rest),
+        b"status" => report::status(rest),
+        b"log" => report::log(rest),
+        b"demo" => demo::run(rest),
+        b"help" | b"-h" | b"--help" => {
             print!("{HELP}");
             ExitCode::SUCCESS
         }
-        "version" | "-V" | "--version" => {
+        b"version" | b"-V" | b"--version" => {
             println!("cc-notify {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
-        other => {
+        _ => {
+            let other = command.to_string_lossy();
             eprintln!("cc-notify: unknown command `{other}`\n\n{HELP}");
             ExitCode::from(2)
         }

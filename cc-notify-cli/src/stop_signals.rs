@@ -8,7 +8,7 @@
 use std::io::{ErrorKind, Read};
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
@@ -80,30 +80,25 @@ impl StopSignals {
         });
     }
 
-    /// Sleeps for `d`, returning early with the signal if one arrives (or had arrived).
+    /// Sleeps for up to `d`. A stop signal ends it early, with the signal (also one that came
+    /// before the call); another interruption may end it early too, so callers go by their
+    /// clock, not by the return.
     pub fn sleep(&self, d: Duration) -> Result<(), Stopped> {
         let Some(wake) = &self.wake else {
             std::thread::sleep(d);
             return Ok(());
         };
-        let deadline = Instant::now() + d;
-        loop {
-            if let Some(stopped) = caught() {
-                return Err(stopped);
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Ok(());
-            }
-            // poll's timeout is as precise as nanosleep's (a socket's receive timeout counts
-            // in scheduler ticks). A byte (a signal), the timeout or an interruption: the
-            // loop's checks tell which.
-            let timeout = Timespec::try_from(left).unwrap_or(Timespec {
-                tv_sec: i64::MAX,
-                tv_nsec: 0,
-            });
-            let _ = poll(&mut [PollFd::new(wake, PollFlags::IN)], Some(&timeout));
+        if let Some(stopped) = caught() {
+            return Err(stopped);
         }
+        // poll's timeout is as precise as nanosleep's (a socket's receive timeout counts in
+        // scheduler ticks).
+        let timeout = Timespec::try_from(d).unwrap_or(Timespec {
+            tv_sec: i64::MAX,
+            tv_nsec: 0,
+        });
+        let _ = poll(&mut [PollFd::new(wake, PollFlags::IN)], Some(&timeout));
+        caught().map_or(Ok(()), Err)
     }
 }
 
@@ -120,6 +115,7 @@ fn caught() -> Option<Stopped> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Instant;
 
     #[test]
     fn a_stop_signal_ends_the_sleep_early_and_is_named() {
