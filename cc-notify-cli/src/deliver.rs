@@ -134,7 +134,7 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
                 session: &session,
                 push,
             }
-            .stopped(None, stopped);
+            .stopped(stopped);
         });
     }
     match (deliverer.push, waited) {
@@ -254,12 +254,12 @@ impl Deliverer<'_> {
         runtime::log(self.dir, rec);
     }
 
-    /// Logs that a stop signal ended this process's work. The hook that cancels has already
-    /// cleared the pending push from the session.
-    fn stopped(&self, plan: Option<&Plan>, stopped: Stopped) {
+    /// Logs that a stop signal ended this process's work (without the session lock: see
+    /// [`Deliverer::finish`]).
+    fn stopped(&self, stopped: Stopped) {
         self.log(
             DecisionKind::Cancelled,
-            plan,
+            None,
             format!(
                 "cancelled: the delivery process was stopped by {}",
                 stopped.name()
@@ -337,7 +337,7 @@ impl Deliverer<'_> {
             // still looks pending until the session's next event replaces it, and `status`
             // flags its delivery process as gone. Nothing here takes the session lock: cancels
             // come with every prompt, and the hooks then running must not wait on this.
-            WaitEnd::Stopped(stopped) => return self.stopped(None, stopped),
+            WaitEnd::Stopped(stopped) => return self.stopped(stopped),
             WaitEnd::Typing => {
                 let plan = self.drop_push(push);
                 return self.log(
