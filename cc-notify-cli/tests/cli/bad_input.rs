@@ -220,7 +220,6 @@ fn hostile_transcript_paths_never_block_or_break_the_hook() {
             Some(started),
             "{what}: the turn was lost"
         );
-        assert!(state["plan"].is_object(), "{what}: no push planned");
     }
     std::fs::remove_file(&giant).expect("remove the 200 MB file");
 
@@ -238,7 +237,8 @@ fn hostile_transcript_paths_never_block_or_break_the_hook() {
     f.set_len(20 << 20).expect("truncate");
     f.set_len(0).expect("truncate");
     finish_hook(child, writer, "a transcript truncated while read");
-    assert!(world.session(sid)["plan"].is_object());
+    // (The push may already be out by now: the delay is short. The count below checks it.)
+    assert_eq!(world.decisions(sid, "scheduled").len(), 1);
 
     // Every one of those turns still gets its push, and the API accepts it.
     let n = cases.len() + 1;
