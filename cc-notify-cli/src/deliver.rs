@@ -102,9 +102,9 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
         Err(e) => (StopSignals::none(), Some(e)),
     };
     // The wait comes before anything else: the process sleeps for most of its life, and code
-    // and data it has not touched yet take no memory meanwhile.
-    let waited = match &job {
-        Job::Push { watching, .. } => Some(wait(watching, &stop)),
+    // and data it has not touched yet take no memory meanwhile. `None`: the progress sender.
+    let waited = match job {
+        Job::Push { push, watching } => Some((push, wait(&watching, &stop))),
         Job::Progress => None,
     };
     let (Some(dir), Ok(session)) = (runtime::open_state_dir(), session.into_string()) else {
@@ -113,10 +113,7 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
     let deliverer = Deliverer {
         dir: &dir,
         session: &session,
-        push: match job {
-            Job::Push { push, .. } => Some(push),
-            Job::Progress => None,
-        },
+        push: waited.as_ref().map(|(push, _)| *push),
     };
     if let Some(e) = stop_error {
         deliverer.log(
@@ -126,7 +123,7 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
         );
     }
     // From here on a stop ends the process wherever it is, a request included.
-    if !matches!(waited, Some(WaitEnd::Stopped(_))) {
+    if !matches!(waited, Some((_, WaitEnd::Stopped(_)))) {
         let (dir, session, push) = (dir.clone(), session.clone(), deliverer.push);
         stop.watch_in_background(move |stopped| {
             Deliverer {
@@ -137,9 +134,9 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
             .stopped(stopped);
         });
     }
-    match (deliverer.push, waited) {
-        (Some(push), Some(waited)) => deliverer.finish(push, waited),
-        _ => deliverer.send_progress(),
+    match waited {
+        Some((push, end)) => deliverer.finish(push, end),
+        None => deliverer.send_progress(),
     }
     ExitCode::SUCCESS
 }
@@ -321,15 +318,6 @@ impl Deliverer<'_> {
         }
     }
 
-    /// Clears push `push` from the session (if still there), giving its plan.
-    fn drop_push(&self, push: u64) -> Option<Plan> {
-        self.with_session(|f| {
-            engine::mark_dropped(&mut f.state, push);
-            f.plan.take_if(|p| p.push_id == push)
-        })
-        .flatten()
-    }
-
     /// After the wait: logs a stop or a skip, or re-checks the session and sends.
     fn finish(&self, push: u64, waited: WaitEnd) {
         match waited {
@@ -339,7 +327,7 @@ impl Deliverer<'_> {
             // come with every prompt, and the hooks then running must not wait on this.
             WaitEnd::Stopped(stopped) => return self.stopped(stopped),
             WaitEnd::Typing => {
-                let plan = self.drop_push(push);
+                let plan = self.with_session(|f| f.drop_push(push)).flatten();
                 return self.log(
                     DecisionKind::SkippedTyping,
                     plan.as_ref(),
@@ -355,8 +343,7 @@ impl Deliverer<'_> {
             let plan = f.plan.clone().filter(|p| p.push_id == push);
             let verdict = engine::fire_check(&f.state, push, now_ms(), &rt.engine);
             if verdict != FireVerdict::Fire || plan.is_none() {
-                engine::mark_dropped(&mut f.state, push);
-                f.plan.take_if(|p| p.push_id == push);
+                f.drop_push(push);
             }
             (verdict, plan)
         });
@@ -423,10 +410,8 @@ impl Deliverer<'_> {
         self.with_session(|f| {
             if delivered {
                 engine::mark_delivered(&mut f.state, push, n.kind, now_ms());
-            } else {
-                engine::mark_dropped(&mut f.state, push);
             }
-            f.plan.take_if(|p| p.push_id == push);
+            f.drop_push(push);
         });
     }
 }

@@ -114,9 +114,7 @@ fn handle(dir: &StateDir, rt: &Runtime, event: &HookEvent, now: u64) {
                 if let Some(who) = deliverer {
                     process::cancel(who);
                 }
-                if file.plan.as_ref().is_some_and(|p| p.push_id == push_id) {
-                    file.plan = None;
-                }
+                file.drop_push(push_id);
                 let mut rec = runtime::record(event, DecisionKind::Cancelled, None, reason);
                 rec.push_id = Some(push_id);
                 runtime::log(dir, rec);
@@ -170,8 +168,7 @@ fn handle(dir: &StateDir, rt: &Runtime, event: &HookEvent, now: u64) {
                         runtime::log(dir, rec);
                     }
                     Err(e) => {
-                        engine::mark_dropped(&mut file.state, push_id);
-                        file.plan = None;
+                        file.drop_push(push_id);
                         let mut rec = runtime::record(
                             event,
                             DecisionKind::Failed,

@@ -76,6 +76,7 @@ extern "C" fn main(
         libc::signal(libc::SIGPIPE, libc::SIG_IGN);
     }
     let code = run();
+    // `ExitCode` has no stable way to read its value back; every code used is a `u8`.
     let status = (0..=u8::MAX)
         .find(|&c| ExitCode::from(c) == code)
         .unwrap_or(1);

@@ -2,6 +2,7 @@
 //! push, in one file under one lock, so the hook and the deliverer never disagree.
 
 use cc_notify_core::Notification;
+use cc_notify_core::engine;
 use cc_notify_core::state::{ProcessRef, SessionState};
 use cc_notify_core::store::{StateDir, StoreError};
 use serde::{Deserialize, Serialize};
@@ -28,6 +29,13 @@ impl SessionFile {
     /// process that sends them.
     pub fn has_work(&self) -> bool {
         self.state.pending.is_some() || !self.progress_queue.is_empty()
+    }
+
+    /// Clears push `push` — from the pending state and its plan, each only while it is still
+    /// that push's (a newer push keeps both) — giving the plan.
+    pub fn drop_push(&mut self, push: u64) -> Option<Plan> {
+        engine::mark_dropped(&mut self.state, push);
+        self.plan.take_if(|p| p.push_id == push)
     }
 }
 

@@ -1,6 +1,6 @@
 //! How a delivery process notices that it is being stopped — SIGTERM (a cancel from the next
 //! prompt), SIGINT or SIGHUP. Each signal records its number and writes a byte to a socket.
-//! While the process waits out a push's delay it reads that socket with a timeout
+//! While the process waits out a push's delay it polls that socket with a timeout
 //! ([`StopSignals::sleep`]), so the wait needs no thread: it is the process's whole life while
 //! a push is pending, and this keeps it small. Once it sends, a thread reads the socket instead
 //! ([`StopSignals::watch_in_background`]), so a stop takes effect even mid-request.
