@@ -67,9 +67,18 @@ fn delivered(fake: &FakePushover) -> Vec<String> {
         .collect()
 }
 
-/// Whether each body contains its expected text, in the same order.
-fn in_order(bodies: &[String], expected: &[&str]) -> bool {
-    bodies.len() == expected.len() && bodies.iter().zip(expected).all(|(b, e)| b.contains(e))
+/// Asserts that there is one body per expected text, each containing it, in the same order.
+#[track_caller]
+fn assert_in_order(bodies: &[String], expected: &[&str]) {
+    let in_order =
+        bodies.len() == expected.len() && bodies.iter().zip(expected).all(|(b, e)| b.contains(e));
+    assert!(in_order, "expected {expected:?}, got {bodies:#?}");
+}
+
+/// Asserts that the pushes the fake accepted are `expected`, in order (see [`assert_in_order`]).
+#[track_caller]
+fn assert_delivered(world: &World, expected: &[&str]) {
+    assert_in_order(&delivered(&world.fake), expected);
 }
 
 /// Reasons of every log record with this decision, whatever the session.
@@ -124,13 +133,9 @@ fn transient_failures_are_retried_5_s_apart_then_queued_and_sent_first_next_turn
 
     turn(&world, "back", "Reply once it is back");
     await_decision(&world, "back", "fired");
-    let bodies = delivered(&world.fake);
-    assert!(
-        in_order(
-            &bodies,
-            &["Reply while Pushover is down", "Reply once it is back"]
-        ),
-        "{bodies:#?}"
+    assert_delivered(
+        &world,
+        &["Reply while Pushover is down", "Reply once it is back"],
     );
     let flushed = await_decision(&world, "down", "fired");
     assert!(
@@ -154,11 +159,7 @@ fn queued_pushes_go_out_oldest_first_before_the_new_one() {
 
     turn(&world, "third", "Reply three");
     await_decision(&world, "third", "fired");
-    let bodies = delivered(&world.fake);
-    assert!(
-        in_order(&bodies, &["Reply one", "Reply two", "Reply three"]),
-        "{bodies:#?}"
-    );
+    assert_delivered(&world, &["Reply one", "Reply two", "Reply three"]);
 }
 
 #[test]
@@ -178,10 +179,7 @@ fn a_queued_push_older_than_outbox_max_age_is_dropped_and_logged() {
         .iter()
         .filter_map(|r| r.param("message").map(str::to_owned))
         .collect();
-    assert!(
-        in_order(&sent, &["An old reply", "A new reply"]),
-        "{sent:#?}"
-    );
+    assert_in_order(&sent, &["An old reply", "A new reply"]);
     assert_eq!(
         reasons(&world, "failed"),
         ["dropped 1 queued push(es) older than 1 s"]
@@ -279,13 +277,9 @@ fn a_429_holds_pushes_until_its_reset_time_and_keeps_the_queued_ones() {
     assert!(wait_until(|| now_ms() / 1000 >= reset));
     turn(&world, "reset", "After the reset");
     await_decision(&world, "reset", "fired");
-    let bodies = delivered(&world.fake);
-    assert!(
-        in_order(
-            &bodies,
-            &["Queued before the quota ran out", "After the reset"]
-        ),
-        "{bodies:#?}"
+    assert_delivered(
+        &world,
+        &["Queued before the quota ran out", "After the reset"],
     );
 }
 
@@ -382,12 +376,8 @@ fn a_refused_connection_or_unknown_host_queues_the_push_until_the_url_works() {
     world.write_config(&config(&world.fake.url(), "", "retries = 0\n", NOW));
     turn(&world, "online", "Written online");
     await_decision(&world, "online", "fired");
-    let bodies = delivered(&world.fake);
-    assert!(
-        in_order(
-            &bodies,
-            &["Written offline", "Written without DNS", "Written online"]
-        ),
-        "{bodies:#?}"
+    assert_delivered(
+        &world,
+        &["Written offline", "Written without DNS", "Written online"],
     );
 }
