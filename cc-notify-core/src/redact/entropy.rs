@@ -14,7 +14,8 @@
 //!    mean run of one class is at most [`MAX_CLASS_RUN`] (random base64: about 1.6;
 //!    identifiers and paths, made of words: 3 and more), and its Shannon entropy is at least
 //!    [`ENTROPY_SHARE`] of the most its length allows.
-//! 5. No `/`-separated part of it is a lower-case word (`com/example/Service2`: a path).
+//! 5. It is not a path: two or more, and at least half, of its `/`-separated parts are
+//!    lower-case words (`com/example/Service2`).
 //! 6. It does not decode (as base64) to text: base64 of ordinary text is not a secret.
 
 /// The shortest unlabelled string considered.
@@ -33,7 +34,7 @@ fn is_b64(c: u8) -> bool {
 
 /// An unlabelled random string starting at `i`, a word start.
 pub(super) fn unlabelled(b: &[u8], i: usize) -> Option<super::Span> {
-    if i > 0 && (is_b64(b[i - 1]) || b[i - 1] == b'=') {
+    if i > 0 && is_b64(b[i - 1]) {
         return None; // not where the run starts
     }
     let mut end = super::run(b, i, is_b64);
@@ -45,7 +46,8 @@ pub(super) fn unlabelled(b: &[u8], i: usize) -> Option<super::Span> {
         end += 1;
     }
     let s = &b[i..body_end];
-    if digest_label(b, i) || !looks_random(s) || path_like(s) || decodes_to_text(s) {
+    if digest_label(b, i) || public(b, i) || !looks_random(s) || path_like(s) || decodes_to_text(s)
+    {
         return None;
     }
     Some((i, end))
@@ -151,11 +153,37 @@ fn digest_label(b: &[u8], i: usize) -> bool {
     DIGEST_LABELS.iter().any(|l| label.eq_ignore_ascii_case(l))
 }
 
-/// Step 5: a `/`-separated part that is a lower-case word.
+/// Step 5: at least half the `/`-separated parts, and two or more, are lower-case words.
 fn path_like(s: &[u8]) -> bool {
-    s.contains(&b'/')
-        && s.split(|&c| c == b'/')
-            .any(|p| p.len() >= 3 && p.iter().all(u8::is_ascii_lowercase))
+    if !s.contains(&b'/') {
+        return false;
+    }
+    let parts = s.split(|&c| c == b'/').filter(|p| p.len() >= 2);
+    let words = parts
+        .clone()
+        .filter(|p| p.iter().all(u8::is_ascii_lowercase))
+        .count();
+    words >= 2 && words * 2 >= parts.count()
+}
+
+/// Public values in the shapes of secrets: Stripe publishable keys (`pk_live_…`), Mapbox
+/// public tokens (`pk.…`), SSH public keys (`ssh-ed25519 AAAA…`).
+fn public(b: &[u8], i: usize) -> bool {
+    let rest = &b[i..];
+    if rest.starts_with(b"pk_live_") || rest.starts_with(b"pk_test_") {
+        return true;
+    }
+    if rest.starts_with(b"AAAA") && i >= 2 && b[i - 1] == b' ' {
+        let word_start = b[..i - 1]
+            .iter()
+            .rposition(|c| c.is_ascii_whitespace())
+            .map_or(0, |p| p + 1);
+        let word = &b[word_start..i - 1];
+        return [&b"ssh-"[..], b"ecdsa-", b"sk-ssh-", b"sk-ecdsa-"]
+            .iter()
+            .any(|p| word.starts_with(p));
+    }
+    false
 }
 
 /// Step 6: `s` decodes as base64 (standard or URL alphabet) to text: UTF-8 without control

@@ -17,6 +17,8 @@ pub(super) enum KeyKind {
     Authorization,
     /// A secret only when it has a Pushover key's shape (30 letters and digits).
     User,
+    /// A bare `key` (`{ key: …, value: … }`): a secret when it looks random, and not a UUID.
+    Bare,
     /// Said not to be secret (`public_key`, `commit_sha`, `client_id`, `csrf_token`): not
     /// checked for randomness either.
     Plain,
@@ -65,7 +67,8 @@ const SECRET_KEY_QUALIFIERS: &[&[u8]] = &[
     b"jwt",
 ];
 
-/// Words before `key` that make it something else (database keys, key bindings, key ids).
+/// Words before `key` that make it something else (database keys, key bindings, key ids):
+/// its value is not a secret, however random.
 const NOT_SECRET_KEY_QUALIFIERS: &[&[u8]] = &[
     b"primary",
     b"foreign",
@@ -259,7 +262,10 @@ pub(super) fn classify(key: &[u8]) -> Option<KeyKind> {
             return Some(KeyKind::Secret);
         }
         if prev_is(NOT_SECRET_KEY_QUALIFIERS) {
-            return None;
+            return Some(KeyKind::Plain);
+        }
+        if prev.is_none() {
+            return Some(KeyKind::Bare);
         }
         return Some(KeyKind::Weak);
     }
@@ -359,7 +365,7 @@ mod tests {
             ("pushover_user", Some(User)),
             ("io.jsonwebtoken", None),
             ("max_tokens", None),
-            ("primaryKey", None),
+            ("primaryKey", Some(Plain)),
             ("keyword", None),
             ("author", None),
             ("passwordVariable", None),

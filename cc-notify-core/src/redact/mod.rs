@@ -65,9 +65,7 @@ pub fn redact(text: &str) -> Cow<'_, str> {
             Trigger::Separator => pairs::at_separator(b, i),
             Trigger::Comma => pairs::at_comma(b, i),
             Trigger::Angle => pairs::xml_element(b, i),
-            Trigger::Dash => tokens::private_key(b, i)
-                .map(Hit::Redact)
-                .or_else(|| pairs::cli_flag(b, i)),
+            Trigger::Dash => tokens::pem_block(b, i).or_else(|| pairs::cli_flag(b, i)),
             Trigger::Slash => tokens::webhook(b, i).map(Hit::Redact),
         };
         match hit {

@@ -12,7 +12,7 @@
 //! The key is classified by [`keys::classify`](super::keys::classify); the value is kept
 //! when it is a placeholder, a reference or code ([`placeholder`](super::placeholder)).
 
-use super::entropy::looks_random_labelled;
+use super::entropy::{is_uuid, looks_random_labelled};
 use super::keys::{KeyKind, classify};
 use super::placeholder::{is_code, is_placeholder};
 use super::{Hit, REDACTED, Span, is_tok, run};
@@ -98,12 +98,20 @@ fn key_before(b: &[u8], j: usize) -> Option<&[u8]> {
     while j > 0 && blank(b[j - 1]) {
         j -= 1;
     }
+    // `env["KEY"] = …`
+    if j > 1 && b[j - 1] == b']' && matches!(b[j - 2], b'"' | b'\'') {
+        j -= 1;
+    }
     if j > 0 && matches!(b[j - 1], b'"' | b'\'') {
         j -= 1;
     }
     let key_end = j;
     while j > 0 && (is_tok(b[j - 1]) || b[j - 1] == b'.') {
         j -= 1;
+    }
+    // Part of a path or a package name (`@octokit/auth-token`): not a key.
+    if j > 0 && matches!(b[j - 1], b'/' | b'@') {
+        return None;
     }
     let key = &b[j..key_end];
     if TYPES.contains(&key) {
@@ -141,7 +149,7 @@ fn value_hit(b: &[u8], v: usize, kind: KeyKind) -> Option<Hit> {
         let creds = run(b, scheme_end, |c| c == b' ');
         if scheme_end > v
             && creds > scheme_end
-            && b.get(creds).is_some_and(|&c| !ends_value(c) || c == b'[')
+            && b.get(creds).is_some_and(|&c| !c.is_ascii_whitespace())
         {
             v = creds;
         }
@@ -163,11 +171,24 @@ fn value_hit(b: &[u8], v: usize, kind: KeyKind) -> Option<Hit> {
 
 /// The end of an unquoted value: a byte of [`ends_value`], or an escaped line break (`\n` in
 /// a JSON string holding an env file).
+///
+/// An `&` ends the value where a query's next `key=` follows it, or a blank, or at its start
+/// (`token: &str`); inside a connection string's value it does not (`Pwd=a&b;`).
 fn unquoted_end(b: &[u8], v: usize) -> usize {
     let mut k = v;
-    while k < b.len() && !ends_value(b[k]) {
-        if b[k] == b'\\' && matches!(b.get(k + 1), Some(b'n' | b'r' | b't' | b'"' | b'\\')) {
-            break;
+    while k < b.len() {
+        match b[k] {
+            b'&' => {
+                let key_end = run(b, k + 1, |c| {
+                    is_tok(c) || c == b'.' || c == b'[' || c == b']'
+                });
+                if k == v || key_end == k + 1 || b.get(key_end) == Some(&b'=') {
+                    break;
+                }
+            }
+            b'\\' if matches!(b.get(k + 1), Some(b'n' | b'r' | b't' | b'"' | b'\\')) => break,
+            c if ends_value(c) => break,
+            _ => {}
         }
         k += 1;
     }
@@ -184,7 +205,12 @@ fn secret_value(value: &[u8], kind: KeyKind, quoted: bool, next: Option<u8>) -> 
     }
     match kind {
         KeyKind::User => value.len() == 30 && value.iter().all(u8::is_ascii_alphanumeric),
-        KeyKind::Weak => looks_random_labelled(value),
+        KeyKind::Weak | KeyKind::Bare => {
+            // Numeric tokens (Asana), UUIDs (Heroku, Snyk) under a named key.
+            let long_number = value.len() >= 16 && value.iter().all(u8::is_ascii_digit);
+            looks_random_labelled(value)
+                || (kind == KeyKind::Weak && (long_number || is_uuid(value)))
+        }
         KeyKind::Plain => false,
         KeyKind::Secret | KeyKind::Authorization => {
             // Counts and sizes (`max_token = 4096`), one-letter words of prose.
@@ -291,7 +317,7 @@ pub(super) fn cli_flag(b: &[u8], i: usize) -> Option<Hit> {
         return None;
     }
     let kind = classify(&name[2..])?;
-    if kind == KeyKind::Plain || kind == KeyKind::User {
+    if matches!(kind, KeyKind::Plain | KeyKind::User | KeyKind::Bare) {
         return None;
     }
     // `--secret id=x,src=path` (a spec, not the secret).

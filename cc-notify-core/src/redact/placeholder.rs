@@ -89,6 +89,10 @@ pub(super) fn is_placeholder(v: &[u8]) -> bool {
     };
     let last = v[v.len() - 1];
     // References, templates and format strings.
+    // Version ranges (`^4.0.0`, `~1.2`).
+    if matches!(first, b'^' | b'~') && v.get(1).is_some_and(u8::is_ascii_digit) {
+        return true;
+    }
     if matches!(first, b'$' | b'{' | b'<' | b'[' | b'%')
         || v.starts_with(b"#{")
         || (first == b'@' && last == b'@')
@@ -171,7 +175,7 @@ pub(super) fn is_code(v: &[u8], next: Option<u8>) -> bool {
                         .all(|&c| c.is_ascii_alphabetic() || c == b'_' || c == b'$')
             }
     };
-    if matches!(next, Some(b'(' | b'[')) && v.split(|&c| c == b'.').all(name) {
+    if matches!(next, Some(b'(' | b'[' | b'<')) && v.split(|&c| c == b'.').all(name) {
         return true;
     }
     v.contains(&b'.') && v.split(|&c| c == b'.').all(name)

@@ -7,7 +7,7 @@
 //! and random: it holds a digit or both cases, and is not a mask (`ghp_xxxx…`).
 
 use super::placeholder::is_mask;
-use super::{Span, is_tok, is_word, run};
+use super::{Hit, Span, is_tok, is_word, run};
 
 /// A token identified by a fixed, case-sensitive prefix: the prefix, the shortest body and
 /// the body's characters.
@@ -458,8 +458,9 @@ fn bearer(b: &[u8], i: usize) -> Option<Span> {
 }
 
 /// `-----BEGIN … PRIVATE KEY-----` (also `… PRIVATE KEY BLOCK-----`): the body up to
-/// `-----END` (or the end of a cut-off text).
-pub(super) fn private_key(b: &[u8], i: usize) -> Option<Span> {
+/// `-----END` (or the end of a cut-off text). Other blocks (certificates, public keys) are
+/// public: their bodies are not checked for randomness.
+pub(super) fn pem_block(b: &[u8], i: usize) -> Option<Hit> {
     const BEGIN: &[u8] = b"-----BEGIN ";
     if !b[i..].starts_with(BEGIN) {
         return None;
@@ -467,12 +468,16 @@ pub(super) fn private_key(b: &[u8], i: usize) -> Option<Span> {
     let label_start = i + BEGIN.len();
     let label_len = memchr::memmem::find(&b[label_start..], b"-----")?;
     let label = &b[label_start..label_start + label_len];
-    if label.contains(&b'\n') || memchr::memmem::find(label, b"PRIVATE KEY").is_none() {
+    if label.contains(&b'\n') {
         return None;
     }
     let body = label_start + label_len + 5;
     let end = memchr::memmem::find(&b[body..], b"-----END").map_or(b.len(), |n| body + n);
-    Some((body, end))
+    if memchr::memmem::find(label, b"PRIVATE KEY").is_some() {
+        Some(Hit::Redact((body, end)))
+    } else {
+        Some(Hit::Plain(end))
+    }
 }
 
 /// Webhook URLs whose path is the credential: (host, path before the secret part).
