@@ -260,6 +260,16 @@ const KNOWN_FALSE_POSITIVES: &[&str] = &[
     "api_key=\"%s\"",
     "token: <your-token>",
     "password: xxx",
+    "curl -i -u 'test:test'",
+    "key = AKIAXXXXXXXXXXXXXXXX",
+    "curl -sL --user \"$1:$2\" \"$3\"",
+    "curl -u <user:password> https://test.com/endpoint",
+    "curl --user neo4j:[PASSWORD] http://[IP]:7474/db/data/",
+    "curl -u \"${username}\":\"${password}\"",
+    "curl http://127.0.0.1:5000/file --user user:pass --digest",
+    "curl -H \"Authorization: Bearer XXXXXXXXXXXX\"",
+    "curl -H \"Authorization: Bearer <Openverse API token>\"",
+    "curl -H \"Authorization: Token **********\"",
 ];
 
 #[test]
@@ -577,6 +587,14 @@ const ASSIGNMENTS: &[&str] = &[
     "Driver={ODBC Driver 18};Server=db;Uid=app;Pwd={s};Encrypt=yes",
     "DefaultEndpointsProtocol=https;AccountName={i}store;AccountKey={s};EndpointSuffix=core.windows.net",
     "https://deploy:{s}@git.example.com/{i}.git",
+    "{I}_CLIENT_SECRET={s}",
+    "{i}-password: {s}",
+    "const {I}_KEY = \"{s}\"",
+    "\"{i}Credentials\": \"{s}\",",
+    "{i}.secret.access.key = {s}",
+    "utils.GetEnvOrDefault(\"{i}_api_token\", \"{s}\")",
+    "{i}ApiKey: \"{s}\",",
+    "set {I}_AUTH_TOKEN={s}",
 ];
 
 /// The samples: (provider, text, the secret that must not survive).

@@ -28,7 +28,15 @@ pub(super) enum KeyKind {
 const MAX_WORDS: usize = 8;
 
 /// Words after which a secret word still names the value (`SECRET_KEY_BASE`).
-const QUALIFIERS: &[&[u8]] = &[b"base", b"value", b"val", b"raw", b"plain", b"plaintext"];
+const QUALIFIERS: &[&[u8]] = &[
+    b"base",
+    b"value",
+    b"val",
+    b"raw",
+    b"plain",
+    b"plaintext",
+    b"string",
+];
 
 /// Last words that name a secret whatever the value looks like.
 const SECRET_WORDS: &[&[u8]] = &[
@@ -126,7 +134,6 @@ const PLAIN_LAST: &[&[u8]] = &[
     b"sha",
     b"md",
     b"etag",
-    b"commit",
     b"rev",
     b"revision",
     b"srcrev",

@@ -145,7 +145,7 @@ fn value_hit(b: &[u8], v: usize, kind: KeyKind) -> Option<Hit> {
     }
     if kind == KeyKind::Authorization {
         // Keep the scheme (`Bearer`, `Basic`, …) when credentials follow it.
-        let scheme_end = run(b, v, |c| c.is_ascii_alphabetic());
+        let scheme_end = run(b, v, |c| c.is_ascii_alphabetic() || c == b'-');
         let creds = run(b, scheme_end, |c| c == b' ');
         if scheme_end > v
             && creds > scheme_end
@@ -301,17 +301,7 @@ pub(super) fn cli_flag(b: &[u8], i: usize) -> Option<Hit> {
         return None;
     }
     if name == b"-u" || name == b"--user" || name == b"--proxy-user" {
-        // `user:password`: the password.
-        let quote = b.get(v).copied().filter(|&c| c == b'"' || c == b'\'');
-        let s = v + usize::from(quote.is_some());
-        let end = match quote {
-            Some(q) => quoted_end(b, s, q),
-            None => unquoted_end(b, s),
-        };
-        let colon = memchr::memchr(b':', &b[s..end])? + s;
-        let pass = &b[colon + 1..end];
-        return (!pass.is_empty() && pass != REDACTED.as_bytes() && !is_placeholder(pass))
-            .then_some(Hit::Redact((colon + 1, end)));
+        return user_password(b, v).map(Hit::Redact);
     }
     if !name.starts_with(b"--") {
         return None;
@@ -326,6 +316,48 @@ pub(super) fn cli_flag(b: &[u8], i: usize) -> Option<Hit> {
         return None;
     }
     value_hit(b, v, kind)
+}
+
+/// curl's `user:password` at `v`, each part quoted or not: the password; the user when the
+/// password is empty and the user looks random (an API key: `-u sk_live_…:`).
+fn user_password(b: &[u8], v: usize) -> Option<Span> {
+    let part_end = |s: usize| -> (usize, usize, usize) {
+        // (start, end, next byte after the part)
+        match b.get(s) {
+            Some(&q @ (b'"' | b'\'')) => {
+                let e = quoted_end(b, s + 1, q);
+                (s + 1, e, (e + 1).min(b.len()))
+            }
+            _ => {
+                let e = run(b, s, |c| {
+                    !c.is_ascii_whitespace() && !matches!(c, b'"' | b'\'' | b':')
+                });
+                (s, e, e)
+            }
+        }
+    };
+    let (us, ue, after_user) = part_end(v);
+    // The colon: after a quoted user, or inside a quoted pair.
+    let (colon, quoted_pair) = if b.get(after_user) == Some(&b':') {
+        (after_user, false)
+    } else if after_user > ue {
+        (memchr::memchr(b':', &b[us..ue])? + us, true)
+    } else {
+        return None;
+    };
+    let (ps, pe) = if quoted_pair {
+        (colon + 1, ue)
+    } else {
+        let (ps, pe, _) = part_end(colon + 1);
+        (ps, pe)
+    };
+    let user_end = if quoted_pair { colon } else { ue };
+    let pass = &b[ps..pe];
+    if pass.is_empty() {
+        let user = &b[us..user_end];
+        return (looks_random_labelled(user) && !is_placeholder(user)).then_some((us, user_end));
+    }
+    (pass != REDACTED.as_bytes() && !is_placeholder(pass)).then_some((ps, pe))
 }
 
 /// `scheme://user:pass@host`: the user-info when it holds a password or a long token.

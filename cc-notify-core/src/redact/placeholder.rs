@@ -57,7 +57,11 @@ const WORDS: &[&[u8]] = &[
     b"with",
     b"see",
     b"set",
-    b"none",
+    b"test",
+    b"pass",
+    b"user",
+    b"username",
+    b"admin",
 ];
 
 /// Leading words of a value that describes what to put there (`YOUR_API_KEY`,

@@ -308,7 +308,8 @@ fn aws_key_id(b: &[u8], i: usize) -> Option<Span> {
         return None;
     }
     let end = run(b, i, |c| c.is_ascii_uppercase() || c.is_ascii_digit());
-    (end - i == 20 && b.get(end).is_none_or(|&c| !is_word(c))).then_some((i, end))
+    (end - i == 20 && b.get(end).is_none_or(|&c| !is_word(c)) && !is_mask(&b[i + 4..end]))
+        .then_some((i, end))
 }
 
 /// SendGrid: `SG.` + 22 + `.` + 43, base64url.
