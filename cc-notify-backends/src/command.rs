@@ -11,7 +11,8 @@
 //!   then end of file.
 //! * environment: `CC_NOTIFY_KIND` (`done`, `error`, `needs_input`, `progress`),
 //!   `CC_NOTIFY_TITLE`, `CC_NOTIFY_BODY`, and when known `CC_NOTIFY_PRIORITY`, `CC_NOTIFY_URL`,
-//!   `CC_NOTIFY_SESSION_ID`, `CC_NOTIFY_PROJECT`, `CC_NOTIFY_TIMESTAMP`.
+//!   `CC_NOTIFY_SESSION_ID`, `CC_NOTIFY_PROJECT`, `CC_NOTIFY_TIMESTAMP`; each value without
+//!   NUL bytes and cut to 16 KiB (stdin has the whole text).
 //! * stdout is discarded; the first 2 KiB of stderr go into the error when the program fails.
 //! * Exit 0 is success; 75 (`EX_TEMPFAIL`) a transient failure that is retried; any other
 //!   status a permanent one. Past the time limit (default 10 s) the program and everything it
@@ -31,6 +32,10 @@ use crate::config::ConfigError;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The exit status that means "try again later" (sysexits' `EX_TEMPFAIL`).
 pub const EX_TEMPFAIL: i32 = 75;
+/// The longest value put in one environment variable, in bytes (Linux refuses more than
+/// 128 KiB per string, and the whole environment shares the argument space). stdin always
+/// carries the whole notification.
+pub const MAX_ENV_BYTES: usize = 16 * 1024;
 /// The most of stderr kept for an error message.
 const MAX_STDERR: u64 = 2048;
 
@@ -90,14 +95,17 @@ impl Command {
         };
         let mut env = vec![
             ("CC_NOTIFY_KIND", kind.to_owned()),
-            ("CC_NOTIFY_TITLE", n.title.clone()),
-            ("CC_NOTIFY_BODY", n.body.clone()),
+            ("CC_NOTIFY_TITLE", env_value(&n.title)),
+            ("CC_NOTIFY_BODY", env_value(&n.body)),
         ];
         let optional = [
             ("CC_NOTIFY_PRIORITY", n.priority.map(|p| p.to_string())),
-            ("CC_NOTIFY_URL", n.url.clone()),
-            ("CC_NOTIFY_SESSION_ID", n.session_id.clone()),
-            ("CC_NOTIFY_PROJECT", n.project.clone()),
+            ("CC_NOTIFY_URL", n.url.as_deref().map(env_value)),
+            (
+                "CC_NOTIFY_SESSION_ID",
+                n.session_id.as_deref().map(env_value),
+            ),
+            ("CC_NOTIFY_PROJECT", n.project.as_deref().map(env_value)),
             ("CC_NOTIFY_TIMESTAMP", n.timestamp.map(|t| t.to_string())),
         ];
         env.extend(optional.into_iter().filter_map(|(k, v)| Some((k, v?))));
@@ -199,6 +207,11 @@ impl Notifier for Command {
     fn name(&self) -> &str {
         "command"
     }
+}
+
+/// `text` fit for one environment variable: NUL bytes dropped, cut to [`MAX_ENV_BYTES`].
+fn env_value(text: &str) -> String {
+    crate::http::cut_bytes(&text.replace('\0', ""), MAX_ENV_BYTES).into_owned()
 }
 
 /// Sends SIGKILL to the process group led by `pid` (the program was started as its leader).
