@@ -26,6 +26,7 @@ pub mod presence;
 pub mod progress;
 pub mod redact;
 pub mod render;
+pub mod routing;
 pub mod state;
 pub mod store;
 #[cfg(feature = "test-support")]

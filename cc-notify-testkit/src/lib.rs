@@ -1,6 +1,11 @@
 //! Test fakes for cc-notify, all listening on 127.0.0.1 only: a Pushover API fake that
-//! enforces the documented rules, and a stand-in for the Anthropic Messages API that lets the
-//! real Claude Code CLI run scripted turns.
+//! enforces the documented rules; strict ntfy, Telegram Bot API and webhook (Slack, Discord,
+//! JSON) fakes built on one scripted server ([`scripted::Fake`]); and a stand-in for the
+//! Anthropic Messages API that lets the real Claude Code CLI run scripted turns.
 
 pub mod anthropic;
+pub mod ntfy;
 pub mod pushover;
+pub mod scripted;
+pub mod telegram;
+pub mod webhook;
