@@ -173,16 +173,17 @@ pub struct PluginState {
     pub key: String,
     /// The settings file whose `enabledPlugins` has the last word on it.
     pub enabled_in: PathBuf,
-    /// Its registration, read from the installed copy's `hooks/hooks.json`; `None` when
-    /// Claude Code has no installed copy.
+    /// The directory Claude Code runs it from; `None` when it has none.
+    pub root: Option<PathBuf>,
+    /// Its registration, read from `hooks/hooks.json` in [`root`](Self::root).
     pub hooks: Option<InstallState>,
 }
 
 /// The cc-notify plugins enabled by `settings` (lowest precedence first, as from
 /// [`locate::candidate_paths`]: a later file's `false` disables what an earlier one enabled),
-/// with their installed copies found through `installed_plugins` (Claude Code's
-/// `plugins/installed_plugins.json`). Unreadable files count as saying nothing.
-pub fn enabled_plugins(settings: &[PathBuf], installed_plugins: Option<&Path>) -> Vec<PluginState> {
+/// with the directories Claude Code runs them from, found through its records in
+/// `plugins_dir` ([`locate::plugins_dir`]). Unreadable files count as saying nothing.
+pub fn enabled_plugins(settings: &[PathBuf], plugins_dir: Option<&Path>) -> Vec<PluginState> {
     let mut last: Vec<(String, bool, PathBuf)> = Vec::new();
     for path in settings {
         let Some(doc) = read_json(path) else { continue };
@@ -198,25 +199,59 @@ pub fn enabled_plugins(settings: &[PathBuf], installed_plugins: Option<&Path>) -
             last.push((key.clone(), on, path.clone()));
         }
     }
-    let installed = installed_plugins.and_then(read_json);
     last.into_iter()
         .filter(|(_, on, _)| *on)
         .map(|(key, _, enabled_in)| {
-            let root = installed
-                .as_ref()
-                .and_then(|doc| doc.get("plugins")?.get(&key)?.as_array()?.first().cloned())
-                .and_then(|entry| Some(PathBuf::from(entry.get("installPath")?.as_str()?)))
-                .filter(|root| root.is_dir());
-            let hooks = root.and_then(|root| {
-                inspect_hooks(&root.join("hooks").join("hooks.json"), Some(&root), None).ok()
+            let root = plugins_dir.and_then(|dir| plugin_root(dir, &key));
+            let hooks = root.as_ref().and_then(|root| {
+                inspect_hooks(&root.join("hooks").join("hooks.json"), Some(root), None).ok()
             });
             PluginState {
                 key,
                 enabled_in,
+                root,
                 hooks,
             }
         })
         .collect()
+}
+
+/// Where Claude Code runs plugin `key` (`name@marketplace`) from. A marketplace that is a
+/// local directory (`claude plugin marketplace add <checkout>`) is read in place: the plugin's
+/// `source` in its `marketplace.json`. Any other is run from the installed copy recorded in
+/// `installed_plugins.json`.
+fn plugin_root(plugins_dir: &Path, key: &str) -> Option<PathBuf> {
+    let (name, market) = key.split_once('@')?;
+    let in_place = read_json(&plugins_dir.join("known_marketplaces.json"))
+        .and_then(|known| {
+            let entry = known.get(market)?;
+            (entry.pointer("/source/source")?.as_str()? == "directory")
+                .then(|| Some(PathBuf::from(entry.get("installLocation")?.as_str()?)))?
+        })
+        .and_then(|dir| {
+            let listing = read_json(&dir.join(".claude-plugin").join("marketplace.json"))?;
+            let source = listing
+                .get("plugins")?
+                .as_array()?
+                .iter()
+                .find(|p| p.get("name").and_then(Value::as_str) == Some(name))?
+                .get("source")?
+                .as_str()?
+                .to_owned();
+            Some(dir.join(source))
+        });
+    in_place
+        .or_else(|| {
+            let installed = read_json(&plugins_dir.join("installed_plugins.json"))?;
+            let entry = installed
+                .get("plugins")?
+                .get(key)?
+                .as_array()?
+                .first()?
+                .clone();
+            Some(PathBuf::from(entry.get("installPath")?.as_str()?))
+        })
+        .filter(|root| root.is_dir())
 }
 
 fn read_json(path: &Path) -> Option<Value> {
@@ -278,22 +313,22 @@ pub fn hook_findings() -> Vec<Finding> {
     let env = |name: &str| std::env::var(name).ok();
     let cwd = std::env::current_dir().ok();
     let settings = locate::candidate_paths(&env, cwd.as_deref());
-    let installed = locate::installed_plugins_path(&env);
+    let plugins = locate::plugins_dir(&env);
     let this = std::env::current_exe().and_then(fs::canonicalize).ok();
     findings(
         &settings,
-        installed.as_deref(),
+        plugins.as_deref(),
         this.as_deref(),
         plugin_binary(&env).as_deref(),
     )
 }
 
-/// The findings on the hooks: each settings file with our entries, each enabled plugin, and
-/// whether the hooks run once per event (neither route: none; both: twice). `binary` is what
-/// the plugin's launcher would run.
+/// The findings on the hooks: each settings file with our entries, each enabled plugin (from
+/// Claude Code's records in `plugins_dir`), and whether the hooks run once per event (neither
+/// route: none; both: twice). `binary` is what the plugin's launcher would run.
 pub fn findings(
     settings: &[PathBuf],
-    installed_plugins: Option<&Path>,
+    plugins_dir: Option<&Path>,
     this: Option<&Path>,
     binary: Option<&Path>,
 ) -> Vec<Finding> {
@@ -324,7 +359,7 @@ pub fn findings(
             )),
         }
     }
-    let plugins = enabled_plugins(settings, installed_plugins);
+    let plugins = enabled_plugins(settings, plugins_dir);
     for plugin in &plugins {
         let key = &plugin.key;
         let shown = plugin.enabled_in.display();
@@ -342,7 +377,11 @@ pub fn findings(
                         .problem()
                         .unwrap_or_else(|| "its hooks.json registers no hooks".to_owned())
                 ),
-                format!("run `claude plugin update {key}` (or install it again)"),
+                format!(
+                    "update it: `claude plugin marketplace update {}`, then \
+                     `claude plugin update {key}`",
+                    key.split_once('@').map_or("", |(_, m)| m)
+                ),
             ),
             (Some(_), None) => Finding::new(
                 Level::Fail,

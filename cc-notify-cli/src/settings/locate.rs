@@ -43,12 +43,8 @@ pub fn candidate_paths(env: &dyn Fn(&str) -> Option<String>, cwd: Option<&Path>)
     paths
 }
 
-/// Claude Code's record of installed plugins: `plugins/installed_plugins.json` in the
-/// [config directory](config_dir).
-pub fn installed_plugins_path(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
-    Some(
-        config_dir(env)?
-            .join("plugins")
-            .join("installed_plugins.json"),
-    )
+/// Where Claude Code records plugins and marketplaces (`installed_plugins.json`,
+/// `known_marketplaces.json`): `plugins` in the [config directory](config_dir).
+pub fn plugins_dir(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    Some(config_dir(env)?.join("plugins"))
 }

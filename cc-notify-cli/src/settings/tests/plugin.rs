@@ -137,13 +137,13 @@ fn the_launcher_runs_cc_notify_from_path_else_from_cargo_bin() {
 }
 
 /// A Claude Code home: user settings, the installed-plugins record, the plugin's installed
-/// copy (this checkout's hooks.json) and a project directory.
+/// copy (this checkout's hooks.json and launcher) and a project directory.
 struct ClaudeHome {
     _dir: tempfile::TempDir,
     user: PathBuf,
     project: PathBuf,
     local: PathBuf,
-    installed: PathBuf,
+    plugins: PathBuf,
     plugin_root: PathBuf,
 }
 
@@ -163,9 +163,9 @@ impl ClaudeHome {
             plugin_root.join("hooks/cc-notify"),
         )
         .unwrap();
-        let installed = claude.join("plugins/installed_plugins.json");
+        let plugins = claude.join("plugins");
         fs::write(
-            &installed,
+            plugins.join("installed_plugins.json"),
             json!({"version": 2, "plugins": {"cc-notify@cc-notify": [
                 {"scope": "user", "installPath": plugin_root, "version": "0.1.0"}]}})
             .to_string(),
@@ -177,7 +177,7 @@ impl ClaudeHome {
             user: claude.join("settings.json"),
             local: project.join("settings.local.json"),
             project: project.join("settings.json"),
-            installed,
+            plugins,
             plugin_root,
             _dir: dir,
         }
@@ -188,7 +188,7 @@ impl ClaudeHome {
     }
 
     fn findings(&self, binary: Option<&Path>) -> Vec<(Level, String)> {
-        findings(&self.settings(), Some(&self.installed), None, binary)
+        findings(&self.settings(), Some(&self.plugins), None, binary)
             .into_iter()
             .map(|f| (f.level, f.what))
             .collect()
@@ -280,4 +280,29 @@ fn doctor_fails_a_plugin_enabled_but_not_installed_or_stale() {
             .any(|(l, w)| *l == Level::Fail && w.contains("but not installed")),
         "{found:?}"
     );
+}
+
+#[test]
+fn a_plugin_from_a_directory_marketplace_is_read_in_place() {
+    // Claude Code runs a plugin of a local-directory marketplace from that directory, not
+    // from its cached copy (which `claude plugin update` leaves as it was).
+    let home = ClaudeHome::new();
+    enable(&home.user, true);
+    let cached = home.plugin_root.join("hooks/hooks.json");
+    fs::write(&cached, json!({"hooks": {}}).to_string()).unwrap();
+    let bin = Some(Path::new("/usr/local/bin/cc-notify"));
+    assert_eq!(home.findings(bin)[0].0, Level::Fail);
+
+    fs::write(
+        home.plugins.join("known_marketplaces.json"),
+        json!({"cc-notify": {"source": {"source": "directory", "path": root()},
+                              "installLocation": root()}})
+        .to_string(),
+    )
+    .unwrap();
+    let plugin = &enabled_plugins(&home.settings(), Some(&home.plugins))[0];
+    assert_eq!(plugin.root, Some(root().join("./plugin")));
+    let found = home.findings(bin);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, Level::Ok, "{found:?}");
 }
