@@ -49,6 +49,7 @@ fn the_checkout_is_a_marketplace_offering_the_plugin() {
     ));
     assert_eq!(manifest["name"], "cc-notify");
     assert_eq!(manifest["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(manifest["license"], "MIT OR Apache-2.0");
     for text in [
         read(&root().join("plugin/.claude-plugin/plugin.json")),
         read(&root().join("plugin/hooks/hooks.json")),
