@@ -208,6 +208,7 @@ fn run(install: bool, opts: Options) -> Result<(), SettingsError> {
                     o.display()
                 );
             }
+            warn_if_the_plugin_runs_too(&env, &project_dir);
         }
         (Changed::Yes, false, false) if report.restored => println!(
             "cc-notify's hooks removed: {shown} is back as it was before cc-notify changed it"
@@ -224,6 +225,19 @@ fn run(install: bool, opts: Options) -> Result<(), SettingsError> {
         }
     }
     Ok(())
+}
+
+/// Says so when the cc-notify plugin is enabled as well: every event would run twice.
+fn warn_if_the_plugin_runs_too(env: &dyn Fn(&str) -> Option<String>, project_dir: &Path) {
+    let settings = locate::candidate_paths(env, Some(project_dir));
+    let plugins_dir = locate::plugins_dir(env);
+    for plugin in inspect::enabled_plugins(&settings, plugins_dir.as_deref()) {
+        eprintln!(
+            "cc-notify: the plugin {0} is enabled too, so each event now runs cc-notify twice; \
+             keep one: `cc-notify uninstall`, or `claude plugin uninstall {0}`",
+            plugin.key
+        );
+    }
 }
 
 #[cfg(test)]

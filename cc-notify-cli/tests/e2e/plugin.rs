@@ -123,7 +123,12 @@ fn plugin_installed_from_the_checkout_pushes_a_real_turn() {
     assert!(pushes[0].message.contains(reply), "push {:?}", pushes[0]);
 
     // Both routes at once run every hook twice: doctor says so.
-    run(&world, cc_notify, &["install"]);
+    let install = run(&world, cc_notify, &["install"]);
+    let said = String::from_utf8_lossy(&install.stderr);
+    assert!(
+        said.contains("runs cc-notify twice"),
+        "install said {said:?}"
+    );
     let report = doctor(&world);
     assert!(
         report.contains("each event runs cc-notify twice"),

@@ -35,7 +35,11 @@ fn a_link_to_a_file_that_does_not_exist_yet_is_written_through() {
     let report = install_file(&link, CMD, WRITE).unwrap();
     assert!(is_link(&link), "the link was replaced by a file");
     let target = dotfiles.join("settings.json");
-    assert_eq!(report.path, claude.join("../dotfiles/claude/settings.json"));
+    assert_eq!(
+        report.path,
+        dotfiles.canonicalize().unwrap().join("settings.json"),
+        "the message names the file that was written"
+    );
     assert_eq!(ours(&parse(&read(&target))).len(), EVENTS.len());
     assert_eq!(listing(&claude), ["settings.json"]);
 
@@ -213,6 +217,8 @@ fn no_lock_or_temp_file_is_left_behind() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("settings.json");
     fs::write(&path, "{}").unwrap();
+    // What an earlier version left behind goes too.
+    fs::write(dir.path().join(".settings.json.cc-notify.lock"), "").unwrap();
     install_file(&path, CMD, WRITE).unwrap();
     assert_eq!(
         listing(dir.path()),
@@ -267,4 +273,38 @@ fn text_style_round_trips_any_text() {
         );
         assert_eq!(style.encode(&text), bytes);
     }
+}
+
+#[test]
+fn any_text_file_can_be_edited_with_the_same_guarantees() {
+    // The layer under install knows no format: here a TOML file with a BOM and CRLF, as
+    // another agent's config might be kept, gets a line and loses it again.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    let original = [BOM, b"model = \"o3\"\r\n[tui]\r\nnotifications = true\r\n"].concat();
+    fs::write(&path, &original).unwrap();
+    let line = "notify = [\"cc-notify\", \"hook\"]\n";
+
+    let add = |found: &Found| -> Result<Change, FileError> {
+        let text = found.text.clone().unwrap_or_default();
+        Ok(match text.contains(line) {
+            true => Change::Keep,
+            false => Change::Write {
+                text: format!("{line}{text}"),
+                pristine: true,
+            },
+        })
+    };
+    let edit1 = edit(&path, WRITE, add).unwrap();
+    assert_eq!(edit1.changed, Changed::Yes);
+    assert_eq!(
+        fs::read(&path).unwrap(),
+        [BOM, b"notify = [\"cc-notify\", \"hook\"]\r\nmodel = \"o3\"\r\n[tui]\r\nnotifications = true\r\n"].concat()
+    );
+    assert_eq!(edit(&path, WRITE, add).unwrap().changed, Changed::No);
+
+    let restore = |_: &Found| -> Result<Change, FileError> { Ok(Change::RestoreOriginal) };
+    assert!(edit(&path, WRITE, restore).unwrap().restored);
+    assert_eq!(fs::read(&path).unwrap(), original);
+    assert_eq!(listing(dir.path()), ["config.toml"]);
 }

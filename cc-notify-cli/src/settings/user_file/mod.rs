@@ -30,6 +30,9 @@ pub use text::TextStyle;
 /// Suffix of the copy of a file as it was before cc-notify first changed it.
 pub const ORIGINAL_SUFFIX: &str = ".before-cc-notify";
 
+/// Suffix of the lock file cc-notify 0.1 left next to each file it edited (`.<name><suffix>`).
+const LEGACY_LOCK_SUFFIX: &str = ".cc-notify.lock";
+
 /// How many symbolic links [`edit`] follows before giving up (as the kernel does).
 const MAX_LINKS: usize = 40;
 
@@ -238,11 +241,7 @@ pub fn edit<E: From<FileError>>(
             (orig, false)
         }
     };
-    report.changed = if Some(&report.after) == report.before.as_ref() && !report.restored {
-        Changed::No
-    } else {
-        Changed::Yes
-    };
+    report.changed = Changed::Yes;
     if opts.dry_run {
         return Ok(report);
     }
@@ -261,6 +260,8 @@ pub fn edit<E: From<FileError>>(
         let _ = fs::remove_file(&backup);
         report.original = None;
     }
+    // The lock file earlier versions left next to the file.
+    let _ = fs::remove_file(sibling(&path, ".", LEGACY_LOCK_SUFFIX));
     drop(lock);
     Ok(report)
 }
@@ -297,8 +298,8 @@ fn resolve_links(path: &Path) -> Result<PathBuf, FileError> {
                 })?;
                 current = parent(&current).join(target);
             }
-            Ok(_) => return Ok(current),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(current),
+            Ok(_) => return Ok(tidy(current)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(tidy(current)),
             Err(source) => {
                 return Err(FileError::Read {
                     path: current,
@@ -310,6 +311,15 @@ fn resolve_links(path: &Path) -> Result<PathBuf, FileError> {
     Err(FileError::LinkLoop {
         path: path.to_owned(),
     })
+}
+
+/// `path` with its directory's `..` and links resolved, when the directory exists (for
+/// messages that name the file the user will find).
+fn tidy(path: PathBuf) -> PathBuf {
+    match (fs::canonicalize(parent(&path)), path.file_name()) {
+        (Ok(dir), Some(name)) => dir.join(name),
+        _ => path,
+    }
 }
 
 /// The directory holding `path` (`.` for a bare name).
