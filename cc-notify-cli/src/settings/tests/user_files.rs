@@ -308,3 +308,28 @@ fn any_text_file_can_be_edited_with_the_same_guarantees() {
     assert_eq!(fs::read(&path).unwrap(), original);
     assert_eq!(listing(dir.path()), ["config.toml"]);
 }
+
+#[test]
+fn no_original_is_made_from_a_file_cc_notify_already_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("settings.json");
+    let backup = dir.path().join("settings.json.before-cc-notify");
+    // Hooks of an earlier version are in the file, and no copy of the original exists.
+    let (doc, _) = install(json!({"a": 1}), "/old/cc-notify hook").unwrap();
+    fs::write(&path, doc.to_string()).unwrap();
+    install_file(&path, CMD, WRITE).unwrap();
+    assert!(
+        !backup.exists(),
+        "a copy holding cc-notify's hooks is no original"
+    );
+
+    // A file deleted since it was saved: its old copy is not this file's original.
+    uninstall_file(&path, WRITE).unwrap();
+    fs::write(&path, "{\"a\": 1}").unwrap();
+    install_file(&path, CMD, WRITE).unwrap();
+    assert!(backup.exists());
+    fs::remove_file(&path).unwrap();
+    let report = install_file(&path, CMD, WRITE).unwrap();
+    assert_eq!(report.original, None);
+    assert!(!backup.exists());
+}

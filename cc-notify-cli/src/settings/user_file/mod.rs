@@ -9,9 +9,9 @@
 //! - **the file's conventions are kept**: a UTF-8 byte-order mark and CRLF line endings are
 //!   taken off before the caller sees the text and put back on write ([`TextStyle`]); JSON
 //!   callers keep the indentation with [`JsonStyle`];
-//! - **the original is kept**: the first write saves the file as it was before cc-notify
-//!   touched it as `<name>.before-cc-notify` (never overwritten while cc-notify's edits are in
-//!   the file), and [`Change::RestoreOriginal`] puts it back byte for byte;
+//! - **the original is kept**: a write to a file without cc-notify's edits saves it as it was
+//!   as `<name>.before-cc-notify` (never overwritten while cc-notify's edits are in the file),
+//!   and [`Change::RestoreOriginal`] puts it back byte for byte;
 //! - **writes are atomic** (a temp file renamed over the target, with the file's mode and
 //!   owner) and **serialised** by a lock on the directory, so nothing is left behind;
 //! - on any error the file is exactly as it was.
@@ -116,8 +116,9 @@ pub enum Change {
     Write {
         /// The new text.
         text: String,
-        /// The file as it is now holds none of cc-notify's edits: it becomes the kept original
-        /// even if an older one exists. Otherwise an existing original is left as it is.
+        /// The file as it is now holds none of cc-notify's edits, so it is the original to
+        /// keep (replacing an older copy). When false, the kept original (if any) is left as
+        /// it is, and none is made from a file cc-notify already changed.
         pristine: bool,
     },
     /// Put the kept original back, byte for byte, and delete the copy.
@@ -230,7 +231,7 @@ pub fn edit<E: From<FileError>>(
         Change::Write { text, pristine } => {
             let bytes = style.encode(&text);
             report.after = text;
-            (bytes, pristine || original_bytes.is_none())
+            (bytes, pristine)
         }
         Change::RestoreOriginal => {
             let (Some(orig), Some(text)) = (original_bytes, found.original) else {
@@ -250,9 +251,17 @@ pub fn edit<E: From<FileError>>(
         lock = Some(lock_dir(&dir)?);
     }
     let owner = meta.as_ref().map(|m| (m.mode(), m.uid(), m.gid()));
-    if keep_original && let Some(old) = &bytes {
-        write_atomic(&backup, old, owner).map_err(write_error(&backup))?;
-        report.original = Some(backup.clone());
+    match (keep_original, &bytes) {
+        (true, Some(old)) => {
+            write_atomic(&backup, old, owner).map_err(write_error(&backup))?;
+            report.original = Some(backup.clone());
+        }
+        // The file was deleted since: a copy of what it once was is no original of this one.
+        (true, None) if report.original.is_some() => {
+            let _ = fs::remove_file(&backup);
+            report.original = None;
+        }
+        _ => {}
     }
     write_atomic(&path, &new_bytes, owner).map_err(write_error(&path))?;
     if report.restored {
