@@ -33,8 +33,10 @@ use std::time::Duration;
 
 use crate::activity::{Activity, Certainty, Input, Reading};
 
+pub mod reminder;
 pub mod rule;
 
+pub use reminder::{Reminder, ReminderConfig, ReminderStep};
 pub use rule::{Baselines, Evidence, Verdict, judge};
 
 /// How presence is judged.
@@ -84,6 +86,10 @@ mod secs {
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
+
+/// A probe this fine or finer is "sharp": it tells input within a second, so no wait has to
+/// cover an 8-second blur.
+pub const SHARP_RESOLUTION_MS: u64 = 1_000;
 
 /// What the deliverer does next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,6 +207,9 @@ pub struct Watch {
     baselines: Option<Baselines>,
     cfg: PresenceConfig,
     delay_end_ms: u64,
+    /// The delay's end once a sharp probe is seen ([`Watch::shortened_when_sharp`]).
+    sharp_end_ms: Option<u64>,
+    start_ms: u64,
     grace_end_ms: Option<u64>,
     confirm_ms: u64,
     /// Input seen (when, and which), waiting out its confirmation.
@@ -250,6 +259,8 @@ impl Watch {
             baselines,
             cfg,
             delay_end_ms: start_ms.saturating_add(millis(delay)),
+            sharp_end_ms: None,
+            start_ms,
             grace_end_ms: None,
             confirm_ms: 0,
             pending: None,
@@ -262,6 +273,15 @@ impl Watch {
     /// leaves), so with a probe that can see a detach, use a second or two. Default: 0.
     pub fn confirming_input(mut self, confirm: Duration) -> Watch {
         self.confirm_ms = millis(confirm);
+        self
+    }
+
+    /// Once a probe of [`SHARP_RESOLUTION_MS`] or finer offers an input time, the delay is
+    /// `delay` from the start instead, when that is shorter. For waits that are long only to
+    /// see past the terminal's 8-second blur (a Needs-input push: the agent already waited
+    /// before telling us); with the terminal alone nothing changes.
+    pub fn shortened_when_sharp(mut self, delay: Duration) -> Watch {
+        self.sharp_end_ms = Some(self.start_ms.saturating_add(millis(delay)));
         self
     }
 
@@ -303,6 +323,14 @@ impl Watch {
             return wait_until(now_ms, self.delay_end_ms, Reason::NoProbe);
         };
         baselines.fill(readings);
+        if let Some(sharp_end) = self.sharp_end_ms
+            && readings.iter().any(|r| {
+                r.input
+                    .is_some_and(|i| i.activity.resolution_ms <= SHARP_RESOLUTION_MS)
+            })
+        {
+            self.delay_end_ms = self.delay_end_ms.min(sharp_end);
+        }
         let sharpest = match judge(baselines, readings) {
             Verdict::Away { probe, why } => {
                 return (WatchStep::Send, Some(Reason::Away { probe, why }));
@@ -700,6 +728,36 @@ mod tests {
             w.decision().unwrap().to_string(),
             "idle: no probe could be read, no typing check"
         );
+    }
+
+    #[test]
+    fn a_sharp_probe_shortens_a_wait_that_only_covered_the_blur() {
+        let pty = probe("pty", Some(START - 60_000), RES, Certainty::Nothing);
+        let mut w = Watch::composite(
+            std::slice::from_ref(&pty),
+            PresenceConfig::default(),
+            START,
+            secs(20),
+        )
+        .shortened_when_sharp(secs(5));
+        assert_eq!(
+            w.observe_readings(START + 1_000, std::slice::from_ref(&pty)),
+            WatchStep::Wait {
+                until_ms: START + 20_000
+            }
+        );
+        let both = [pty, tmux(START - 60_000, Certainty::Nothing)];
+        assert_eq!(
+            w.observe_readings(START + 2_000, &both),
+            WatchStep::Wait {
+                until_ms: START + 5_000
+            }
+        );
+        assert_eq!(w.observe_readings(START + 5_000, &both), WatchStep::Send);
+        // Never longer than the policy's own delay.
+        let mut w = Watch::composite(&both, PresenceConfig::default(), START, secs(3))
+            .shortened_when_sharp(secs(5));
+        assert_eq!(w.observe_readings(START + 3_000, &both), WatchStep::Send);
     }
 
     fn secs(s: u64) -> Duration {
