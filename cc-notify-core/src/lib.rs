@@ -35,14 +35,14 @@ pub mod text;
 pub mod transcript;
 pub mod tty;
 
-pub use activity::{Activity, ActivityProbe, ProbeError};
+pub use activity::{Activity, ActivityProbe, Certainty, Input, ProbeError, Reading};
 pub use decision::DecisionKind;
 pub use delay::{Bands, DelayPolicy};
 pub use engine::{Action, Context, EngineConfig, HeadlessPolicy, PushPlan};
 pub use event::{EventKind, HookEvent};
 pub use notification::{Kind, Notification};
 pub use notifier::{Notifier, NotifyError, Receipt};
-pub use presence::{PresenceConfig, SkipReason, Watch, WatchStep};
+pub use presence::{Decision, PresenceConfig, Reason, SkipReason, Verdict, Watch, WatchStep};
 pub use state::SessionState;
 pub use store::{StateDir, StoreError};
 pub use transcript::{Scan, TranscriptError, TurnTail};

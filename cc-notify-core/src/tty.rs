@@ -9,7 +9,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::activity::{Activity, ActivityProbe, PTY_RESOLUTION, ProbeError};
+use crate::activity::{
+    Activity, ActivityProbe, Certainty, Input, PTY_RESOLUTION, ProbeError, Reading,
+};
 
 /// Reads when a terminal device last got input, from its access time. The device is never
 /// opened: only its metadata is read.
@@ -30,9 +32,9 @@ impl TtyProbe {
     }
 }
 
-impl ActivityProbe for TtyProbe {
-    /// `last_input_ms` is the device's access time; `resolution_ms` is the tty layer's 8 s.
-    fn sample(&self) -> Result<Activity, ProbeError> {
+impl TtyProbe {
+    /// The device's access time, at the tty layer's 8 s resolution.
+    fn stat(&self) -> Result<Activity, ProbeError> {
         let io_err = |source| ProbeError::Io {
             what: self.path.display().to_string(),
             source,
@@ -50,6 +52,29 @@ impl ActivityProbe for TtyProbe {
             last_input_ms: Some(secs.saturating_mul(1000).saturating_add(millis)),
             resolution_ms: u64::try_from(PTY_RESOLUTION.as_millis()).unwrap_or(u64::MAX),
         })
+    }
+}
+
+impl ActivityProbe for TtyProbe {
+    fn name(&self) -> &'static str {
+        "pty"
+    }
+
+    /// The input is the device's access time (`atime`), at the tty layer's 8 s resolution; a
+    /// terminal that cannot be read is [`Certainty::Unknown`], naming it.
+    fn read(&self) -> Reading {
+        match self.stat() {
+            Ok(activity) => Reading {
+                probe: self.name(),
+                input: Some(Input {
+                    signal: "atime",
+                    activity,
+                    jitter_ms: 0,
+                }),
+                certainty: Certainty::Nothing,
+            },
+            Err(e) => Reading::unknown(self.name(), e.to_string()),
+        }
     }
 }
 

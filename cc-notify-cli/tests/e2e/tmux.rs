@@ -1,5 +1,9 @@
 //! Claude Code's interactive UI in a real pty: a tmux server of its own per test, its socket in
 //! the test's temp dir (`-S`), so nothing touches the developer's tmux; killed on drop.
+//!
+//! The user's terminal is a second tmux server whose pane runs `tmux attach` to the UI's
+//! session: keys are typed into that outer pane, so they reach Claude Code the way a person's
+//! do, through an attached client (a session nobody is attached to means "away").
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -13,6 +17,8 @@ const READY: &str = "? for shortcuts";
 /// A tmux server running one Claude Code UI.
 pub struct Tui {
     socket: PathBuf,
+    /// The user's terminal: a tmux server whose pane is attached to the UI's session.
+    terminal: PathBuf,
     /// The pane's process: `claude` itself (the pane runs it directly).
     pid: Option<u32>,
 }
@@ -22,7 +28,12 @@ impl Tui {
     /// and waits until the prompt is ready.
     pub fn start(world: &World) -> Self {
         let socket = world.scratch().join("tmux.sock");
-        let mut tui = Self { socket, pid: None };
+        let terminal = world.scratch().join("terminal.sock");
+        let mut tui = Self {
+            socket,
+            terminal,
+            pid: None,
+        };
         let mut args: Vec<String> = ["new-session", "-d", "-s", "e2e", "-x", "160", "-y", "45"]
             .map(String::from)
             .to_vec();
@@ -36,38 +47,55 @@ impl Tui {
         tui.tmux(&args);
         let pid = tui.tmux(&["display", "-p", "-t", "e2e", "#{pane_pid}"]);
         tui.pid = String::from_utf8_lossy(&pid.stdout).trim().parse().ok();
+        tui.attach(world);
         tui.wait_for_screen(READY, Duration::from_secs(30), world);
         tui
     }
 
-    /// Runs one tmux command against this server; fails the test if tmux fails.
-    fn tmux<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Output {
-        let out = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(args)
-            .env_remove("TMUX")
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run tmux (run .ci/e2e-setup.sh): {e}"));
-        assert!(
-            out.status.success(),
-            "tmux {:?} failed: {}",
-            args.iter()
-                .map(|a| a.as_ref().to_owned())
-                .collect::<Vec<_>>(),
-            String::from_utf8_lossy(&out.stderr)
+    /// Opens the user's terminal on the UI's session and waits until its client is attached.
+    fn attach(&self, world: &World) {
+        let attach = format!(
+            "exec tmux -S '{}' attach -t e2e",
+            self.socket.to_string_lossy()
         );
-        out
+        run_tmux(
+            &self.terminal,
+            &[
+                "new-session",
+                "-d",
+                "-s",
+                "term",
+                "-x",
+                "160",
+                "-y",
+                "45",
+                &attach,
+            ],
+        );
+        let attached = wait_for(Duration::from_secs(10), || {
+            let out = self.tmux(&["display", "-p", "-t", "e2e", "#{session_attached}"]);
+            String::from_utf8_lossy(&out.stdout).trim() != "0"
+        });
+        assert!(
+            attached,
+            "the terminal never attached\n{}",
+            world.diagnostics()
+        );
     }
 
-    /// Types `text` literally into the pane.
+    /// Runs one tmux command against the UI's server; fails the test if tmux fails.
+    fn tmux<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Output {
+        run_tmux(&self.socket, args)
+    }
+
+    /// Types `text` literally into the user's terminal.
     pub fn type_text(&self, text: &str) {
-        self.tmux(&["send-keys", "-t", "e2e", "-l", text]);
+        run_tmux(&self.terminal, &["send-keys", "-t", "term", "-l", text]);
     }
 
-    /// Sends one named key (`Enter`, `Escape`, `C-u`, `1`…).
+    /// Presses one named key in the user's terminal (`Enter`, `Escape`, `C-u`, `1`…).
     pub fn key(&self, key: &str) {
-        self.tmux(&["send-keys", "-t", "e2e", key]);
+        run_tmux(&self.terminal, &["send-keys", "-t", "term", key]);
     }
 
     /// Types `text` and submits it.
@@ -100,15 +128,44 @@ impl Tui {
     }
 }
 
+/// Runs one tmux command against the server at `socket`, in an environment without the
+/// desktop's signals (no display, no session bus), so the tests see only tmux and the pty; fails
+/// the test if tmux fails.
+fn run_tmux<S: AsRef<std::ffi::OsStr>>(socket: &Path, args: &[S]) -> Output {
+    let out = Command::new("tmux")
+        .arg("-S")
+        .arg(socket)
+        .args(args)
+        .env_remove("TMUX")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env_remove("DBUS_SYSTEM_BUS_ADDRESS")
+        .env_remove("XDG_SESSION_ID")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run tmux (run .ci/e2e-setup.sh): {e}"));
+    assert!(
+        out.status.success(),
+        "tmux {:?} failed: {}",
+        args.iter()
+            .map(|a| a.as_ref().to_owned())
+            .collect::<Vec<_>>(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 impl Drop for Tui {
     fn drop(&mut self) {
-        // Best effort: the server may already be gone.
-        let _ = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .arg("kill-server")
-            .env_remove("TMUX")
-            .output();
+        // Best effort: the servers may already be gone.
+        for socket in [&self.terminal, &self.socket] {
+            let _ = Command::new("tmux")
+                .arg("-S")
+                .arg(socket)
+                .arg("kill-server")
+                .env_remove("TMUX")
+                .output();
+        }
         // Let Claude Code run its SessionEnd hooks and exit before the world's dirs go away.
         if let Some(pid) = self.pid {
             wait_for(Duration::from_secs(10), || {
