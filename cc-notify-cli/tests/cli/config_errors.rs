@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::harness::World;
+use super::harness::World;
 
 /// Broken configs: (what, text, the line and the key the error must name).
 const BROKEN: [(&str, &str, usize, &str); 6] = [
