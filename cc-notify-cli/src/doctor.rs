@@ -1,6 +1,5 @@
 //! `cc-notify doctor`: one line per check, ✓ or ✗, and what to do about each ✗.
 
-use std::ffi::OsString;
 use std::process::ExitCode;
 
 use cc_notify_core::decision_log;
@@ -35,13 +34,7 @@ impl Report {
 }
 
 /// Runs every check; exit 1 when something is broken.
-pub fn run(args: Vec<OsString>) -> ExitCode {
-    if let Some(arg) = args.first() {
-        return crate::usage_error(format!(
-            "doctor takes no arguments, got {}",
-            arg.to_string_lossy()
-        ));
-    }
+pub fn run() -> ExitCode {
     let mut r = Report {
         broken: false,
         config_broken: false,

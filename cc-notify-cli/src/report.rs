@@ -1,41 +1,20 @@
 //! `cc-notify status` and `cc-notify log`: what is going on, readable.
 
-use std::ffi::OsString;
 use std::process::ExitCode;
 
 use cc_notify_core::decision_log::{self, LogRecord};
 use cc_notify_core::tty;
 
+use crate::cli::LogArgs;
 use crate::runtime::{self, now_ms};
 use crate::session_file::SessionFile;
 
 /// `cc-notify log [-n N]`.
-pub fn log(args: Vec<OsString>) -> ExitCode {
-    use lexopt::prelude::*;
-    let mut parser = lexopt::Parser::from_args(args);
-    let mut n = 20usize;
-    loop {
-        match parser.next() {
-            Ok(Some(Short('n') | Long("lines"))) => {
-                match parser
-                    .value()
-                    .ok()
-                    .and_then(|v| v.into_string().ok())
-                    .and_then(|v| v.parse().ok())
-                {
-                    Some(v) => n = v,
-                    None => return crate::usage_error("-n takes a number of lines"),
-                }
-            }
-            Ok(Some(arg)) => return crate::usage_error(arg.unexpected()),
-            Ok(None) => break,
-            Err(e) => return crate::usage_error(e),
-        }
-    }
+pub fn log(args: LogArgs) -> ExitCode {
     let Some(dir) = runtime::open_state_dir() else {
         return ExitCode::FAILURE;
     };
-    let records = match decision_log::read_last(&dir, n) {
+    let records = match decision_log::read_last(&dir, args.lines) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("cc-notify: cannot read the decision log: {e}");
@@ -78,13 +57,7 @@ fn short_id(s: &str) -> &str {
 }
 
 /// `cc-notify status`.
-pub fn status(args: Vec<OsString>) -> ExitCode {
-    if let Some(arg) = args.first() {
-        return crate::usage_error(format!(
-            "status takes no arguments, got {}",
-            arg.to_string_lossy()
-        ));
-    }
+pub fn status() -> ExitCode {
     let Some(dir) = runtime::open_state_dir() else {
         return ExitCode::FAILURE;
     };
