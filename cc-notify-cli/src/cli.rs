@@ -159,8 +159,8 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
         }
         Command::Send(a) => crate::send::run(a),
         Command::Doctor => crate::doctor::run(),
-        Command::Status => crate::report::status(),
-        Command::Log(a) => crate::report::log(a),
+        Command::Status => crate::status::run(),
+        Command::Log(a) => crate::log_view::run(a),
         Command::Demo => crate::demo::run(),
         Command::Hook => hook(),
         Command::Version => {

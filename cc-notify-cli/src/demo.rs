@@ -11,7 +11,7 @@ use cc_notify_core::DecisionKind;
 use cc_notify_core::decision_log::{self, LogRecord};
 use cc_notify_core::store::StateDir;
 
-use crate::report::format_record;
+use crate::log_view::format_record;
 
 /// Hook events recorded from a real Claude Code 2.1.328 session, with their spacing.
 const RECORDING: &str = include_str!("../demo/session.jsonl");

@@ -11,13 +11,15 @@ pub mod demo;
 pub mod doctor;
 pub mod hook;
 pub mod local;
+pub mod log_view;
 pub mod notifiers;
 pub mod process;
-pub mod report;
 pub mod runtime;
 pub mod send;
 pub mod session_file;
 pub mod settings;
+pub mod status;
 pub mod stop_signals;
+pub mod time_text;
 
 pub use cli::usage_error;
