@@ -174,7 +174,6 @@ pub(crate) fn advance(
         .into_iter()
         .map(|body| {
             let mut n = Notification::new(Kind::Progress, title(&project), body);
-            n.priority = Some(cfg.progress_priority);
             n.session_id = Some(event.session_id.clone());
             n.project = Some(project.clone());
             n.timestamp = Some(ctx.now_ms / 1000);

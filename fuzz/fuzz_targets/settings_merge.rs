@@ -1,14 +1,10 @@
-//! Installing into and uninstalling from Claude Code's settings.json (the CLI's own
-//! `settings.rs`, compiled in): never panics; install is idempotent and registers every event;
+//! Installing into and uninstalling from Claude Code's settings.json (the CLI's settings
+//! module): never panics; install is idempotent and registers every event;
 //! neither ever touches a hook that is not ours; uninstall leaves none of ours.
 #![no_main]
 
-#[allow(dead_code)]
-#[path = "../../cc-notify-cli/src/settings.rs"]
-mod settings;
-
+use cc_notify_cli::settings::{Changed, EVENTS, install, is_our_command, uninstall};
 use serde_json::Value;
-use settings::{Changed, EVENTS, install, is_our_command, uninstall};
 
 const COMMAND: &str = "/opt/bin/cc-notify hook";
 
