@@ -1,5 +1,6 @@
 //! `cc-notify log`: the decision log, one readable line per record.
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use cc_notify_core::decision_log::{self, LogRecord};
@@ -13,6 +14,9 @@ pub fn run(args: LogArgs) -> ExitCode {
     let Some(dir) = runtime::open_state_dir() else {
         return ExitCode::FAILURE;
     };
+    if args.clear {
+        return clear(dir.path());
+    }
     let records = match decision_log::read_last(&dir, args.lines) {
         Ok(r) => r,
         Err(e) => {
@@ -54,4 +58,21 @@ pub fn format_record(r: &LogRecord) -> String {
 pub fn short_id(s: &str) -> &str {
     let end = s.char_indices().nth(8).map_or(s.len(), |(i, _)| i);
     &s[..end]
+}
+
+/// `cc-notify log --clear`: deletes the decision log and its rotated half. Sessions, pending
+/// pushes and the outbox are left alone.
+fn clear(dir: &Path) -> ExitCode {
+    for name in [decision_log::LOG_FILE, decision_log::OLD_LOG_FILE] {
+        match std::fs::remove_file(dir.join(name)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                eprintln!("cc-notify: cannot delete {}: {e}", dir.join(name).display());
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    println!("The decision log is cleared.");
+    ExitCode::SUCCESS
 }

@@ -19,6 +19,18 @@ pub fn run(args: SendArgs) -> ExitCode {
         Err(code) => return code,
     };
     let notifier = notifiers::build(&config);
+    if notifier.name() == "log" {
+        // The local fallback without a desktop shows nothing anywhere: nothing to claim.
+        eprintln!(
+            "✗ nothing was delivered: no Pushover credentials are configured and this machine \
+             has no desktop notifications (notify-send with a session bus).\n    → set \
+             [pushover] token and user in {}, or CC_NOTIFY_PUSHOVER_TOKEN and \
+             CC_NOTIFY_PUSHOVER_USER; then `cc-notify doctor` checks them",
+            config::config_path()
+                .map_or_else(|| "the config file".to_owned(), |p| p.display().to_string())
+        );
+        return ExitCode::FAILURE;
+    }
     let mut n = Notification::new(kind.into(), title, message);
     n.timestamp = Some(runtime::now_ms() / 1000);
     match notifier.send(&n) {
@@ -29,9 +41,6 @@ pub fn run(args: SendArgs) -> ExitCode {
             }
             if let Some(left) = receipt.quota_remaining {
                 line.push_str(&format!("; {left} messages left this month"));
-            }
-            if notifier.name() == "log" {
-                line.push_str("; no Pushover credentials and no desktop: see `cc-notify doctor`");
             }
             println!("{line}");
             ExitCode::SUCCESS

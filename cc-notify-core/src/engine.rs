@@ -623,7 +623,7 @@ fn schedule(
     } else if ctx.headless && cfg.headless == HeadlessPolicy::Skip {
         Some((
             DecisionKind::Suppressed,
-            "headless session (no terminal) and headless pushes are off",
+            "headless session (no terminal) and headless pushes are off ([sessions] headless = \"notify\" turns them on)",
         ))
     } else if kind == Kind::Done && rate_limited(state, ctx.now_ms, cfg) {
         Some((

@@ -189,7 +189,9 @@ fn refusal(ctx: &Context, cfg: &EngineConfig) -> Option<&'static str> {
     if ctx.silenced {
         Some("project silenced by .no-pushover/.cc-notify-off")
     } else if ctx.headless && cfg.headless == HeadlessPolicy::Skip {
-        Some("headless session (no terminal) and headless pushes are off")
+        Some(
+            "headless session (no terminal) and headless pushes are off ([sessions] headless = \"notify\" turns them on)",
+        )
     } else {
         None
     }

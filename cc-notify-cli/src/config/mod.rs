@@ -66,8 +66,19 @@ pub fn is_private(path: &Path) -> io::Result<bool> {
     Ok(std::fs::metadata(path)?.permissions().mode() & 0o077 == 0)
 }
 
+/// What `send` and `doctor` say about a config file other users may read.
+pub fn readable_warning(path: &Path) -> String {
+    format!(
+        "config {} is readable by other users and may hold your Pushover token; \
+         fix: chmod 600 {}",
+        path.display(),
+        path.display()
+    )
+}
+
 /// Loads the config for an interactive command (`send`, `doctor`…) from [`config_path`] and
-/// the process environment; prints the warnings, or the error and gives exit code 2.
+/// the process environment; prints the warnings (and one about a file other users may read), or the error and gives exit
+/// code 1.
 pub fn load_interactive() -> Result<Config, std::process::ExitCode> {
     let env = |name: &str| std::env::var(name).ok();
     let Some(path) = config_path() else {
@@ -80,11 +91,14 @@ pub fn load_interactive() -> Result<Config, std::process::ExitCode> {
             for w in &loaded.warnings {
                 eprintln!("cc-notify: warning: {}: {w}", path.display());
             }
+            if loaded.existed && matches!(is_private(&path), Ok(false)) {
+                eprintln!("cc-notify: warning: {}", readable_warning(&path));
+            }
             Ok(loaded.config)
         }
         Err(e) => {
             eprintln!("cc-notify: {e}");
-            Err(std::process::ExitCode::from(2))
+            Err(std::process::ExitCode::FAILURE)
         }
     }
 }
