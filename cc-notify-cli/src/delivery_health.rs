@@ -59,7 +59,7 @@ impl FailureMark {
             |t| {
                 format!(
                     "until {}",
-                    crate::report::format_utc(t.saturating_mul(1000))
+                    crate::time_text::format_utc(t.saturating_mul(1000))
                 )
             },
         )

@@ -1,11 +1,10 @@
 //! `cc-notify doctor`: one line per check, ✓ or ✗, and what to do about each ✗.
 
-use std::ffi::OsString;
 use std::process::ExitCode;
 
-use cc_notify_core::decision_log;
+use cc_notify_core::decision_log::{self, LogRecord};
 use cc_notify_core::store::{self, StateDir};
-use cc_notify_core::{DecisionKind, tty};
+use cc_notify_core::{DecisionKind, NotifyError, tty};
 
 use crate::runtime::{self, now_ms};
 use crate::{config, delivery_health, notifiers, settings};
@@ -35,13 +34,7 @@ impl Report {
 }
 
 /// Runs every check; exit 1 when something is broken.
-pub fn run(args: Vec<OsString>) -> ExitCode {
-    if let Some(arg) = args.first() {
-        return crate::usage_error(format!(
-            "doctor takes no arguments, got {}",
-            arg.to_string_lossy()
-        ));
-    }
+pub fn run() -> ExitCode {
     let mut r = Report {
         broken: false,
         config_broken: false,
@@ -61,10 +54,7 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
                 if loaded.existed {
                     r.ok(&format!("config {} is valid", path.display()));
                     if let Ok(false) = config::is_private(&path) {
-                        r.warn(
-                            &format!("config {} is readable by other users and may hold your Pushover token", path.display()),
-                            &format!("chmod 600 {}", path.display()),
-                        );
+                        r.warn(&config::readable_warning(&path), "only you should read it");
                     }
                 } else {
                     r.info(&format!(
@@ -108,6 +98,18 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
                 &format!("Pushover not reachable now: {e}"),
                 "check the network; pushes are retried",
             ),
+            // The endpoint has no users/validate.json (a gateway or proxy at a custom api_url):
+            // that says nothing about the keys.
+            Err(NotifyError::Rejected {
+                status: Some(404), ..
+            }) => r.warn(
+                &format!(
+                    "cannot validate the credentials here: {} has no users/validate.json \
+                     (HTTP 404)",
+                    config.pushover.api_url
+                ),
+                "`cc-notify send \"test\"` shows whether pushes get through",
+            ),
             Err(e) => r.fail(
                 &format!("Pushover refused the credentials: {e}"),
                 "copy the user key and application token again from pushover.net",
@@ -115,8 +117,9 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
         },
     }
 
-    // 3. Hooks registered with Claude Code.
+    // 3. Hooks registered with Claude Code (in settings files; plugins are checked next).
     check_hooks(&mut r);
+    // 3b. Plugins: the place for the check of cc-notify installed as a Claude Code plugin.
 
     // 4. State directory.
     let dir = match store::state_dir_from_env() {
@@ -170,32 +173,72 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
                 "they are sent with the next push; check the network if this number grows",
             );
         }
-        let now = now_ms();
-        let recent: Vec<_> = decision_log::read_last(dir, 500)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|rec| now.saturating_sub(rec.ts_ms) < RECENT_MS)
-            .filter(|rec| matches!(rec.decision, DecisionKind::Failed | DecisionKind::Error))
-            .collect();
-        match recent.last() {
-            None => r.ok("no failures in the last 24 hours"),
-            Some(last) => r.fail(
-                &format!(
-                    "{} failure(s) in the last 24 hours; latest: {}",
-                    recent.len(),
-                    last.reason
-                ),
-                "`cc-notify log` shows them in context",
-            ),
-        }
+        recent_failures(&mut r, dir);
     }
 
-    if r.config_broken {
-        ExitCode::from(2)
-    } else if r.broken {
+    if r.broken || r.config_broken {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// Hook input that is not an event, as the hook logs it: no event name, and the reason the
+/// hook gives when it cannot read or parse its stdin.
+fn is_bad_input(rec: &LogRecord) -> bool {
+    rec.decision == DecisionKind::Error
+        && rec.event.is_none()
+        && (rec.reason.starts_with("cannot read hook input")
+            || rec.reason.ends_with("; event ignored"))
+}
+
+/// The last day's failures. A run of `cc-notify hook` with input that is not an event (by
+/// hand, from a script) is a warning when hooks ran fine after it; it is a broken setup only
+/// when nothing but bad input has come in since.
+fn recent_failures(r: &mut Report, dir: &StateDir) {
+    let now = now_ms();
+    let recent: Vec<LogRecord> = decision_log::read_last(dir, 500)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|rec| now.saturating_sub(rec.ts_ms) < RECENT_MS)
+        .collect();
+    let (bad_input, failures): (Vec<&LogRecord>, Vec<&LogRecord>) = recent
+        .iter()
+        .filter(|rec| matches!(rec.decision, DecisionKind::Failed | DecisionKind::Error))
+        .partition(|rec| is_bad_input(rec));
+    match failures.last() {
+        None => r.ok("no failures in the last 24 hours"),
+        Some(last) => r.fail(
+            &format!(
+                "{} failure(s) in the last 24 hours; latest: {}",
+                failures.len(),
+                last.reason
+            ),
+            "`cc-notify log` shows them in context; `cc-notify log --clear` once fixed",
+        ),
+    }
+    let Some(last_bad) = bad_input.last() else {
+        return;
+    };
+    let worked_since = recent
+        .iter()
+        .any(|rec| rec.ts_ms >= last_bad.ts_ms && rec.event.is_some());
+    let what = format!(
+        "{} hook run(s) in the last 24 hours got input that is not a hook event; latest: {}",
+        bad_input.len(),
+        last_bad.reason
+    );
+    if worked_since || bad_input.len() < 3 {
+        r.warn(
+            &what,
+            "harmless if it was `cc-notify hook` run by hand; `cc-notify log --clear` forgets it",
+        );
+    } else {
+        r.fail(
+            &what,
+            "no hook event has been read since: check the hook command in Claude Code's settings \
+             (`cc-notify install` rewrites it)",
+        );
     }
 }
 

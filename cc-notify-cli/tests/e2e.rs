@@ -5,7 +5,7 @@
 //!
 //! ```sh
 //! CC_NOTIFY_E2E_CLAUDE="$(bash .ci/e2e-setup.sh)" \
-//!     cargo test -p cc-notify-cli --test e2e -- --ignored --test-threads=1
+//!     cargo test -p cc-notify-cli --test tests e2e:: -- --ignored --test-threads=1
 //! ```
 //!
 //! Run without `CC_NOTIFY_E2E_CLAUDE`, every test fails (never passes vacuously).

@@ -55,8 +55,6 @@ pub struct EngineConfig {
     pub subagent_pushes: bool,
     /// Push intermediate assistant messages as they appear (see [`progress`](crate::progress)).
     pub progress: bool,
-    /// The notifier priority of progress pushes (Pushover: -2 silent, -1 quiet).
-    pub progress_priority: i8,
     /// The least time between two progress pushes; messages in between are joined into one
     /// push. Zero: one push per message.
     pub progress_min_interval: Duration,
@@ -72,7 +70,6 @@ impl Default for EngineConfig {
             headless: HeadlessPolicy::Skip,
             subagent_pushes: false,
             progress: false,
-            progress_priority: -2,
             progress_min_interval: Duration::ZERO,
             redact: true,
         }
@@ -626,7 +623,7 @@ fn schedule(
     } else if ctx.headless && cfg.headless == HeadlessPolicy::Skip {
         Some((
             DecisionKind::Suppressed,
-            "headless session (no terminal) and headless pushes are off",
+            "headless session (no terminal) and headless pushes are off ([sessions] headless = \"notify\" turns them on)",
         ))
     } else if kind == Kind::Done && rate_limited(state, ctx.now_ms, cfg) {
         Some((

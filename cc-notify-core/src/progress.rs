@@ -174,7 +174,6 @@ pub(crate) fn advance(
         .into_iter()
         .map(|body| {
             let mut n = Notification::new(Kind::Progress, title(&project), body);
-            n.priority = Some(cfg.progress_priority);
             n.session_id = Some(event.session_id.clone());
             n.project = Some(project.clone());
             n.timestamp = Some(ctx.now_ms / 1000);
@@ -190,7 +189,9 @@ fn refusal(ctx: &Context, cfg: &EngineConfig) -> Option<&'static str> {
     if ctx.silenced {
         Some("project silenced by .no-pushover/.cc-notify-off")
     } else if ctx.headless && cfg.headless == HeadlessPolicy::Skip {
-        Some("headless session (no terminal) and headless pushes are off")
+        Some(
+            "headless session (no terminal) and headless pushes are off ([sessions] headless = \"notify\" turns them on)",
+        )
     } else {
         None
     }

@@ -246,7 +246,8 @@ fn three_steps_then_one_banner_with_the_final_reply() {
     for n in &r.progress {
         assert_eq!(n.kind, Kind::Progress);
         assert_eq!(n.title, "proj2 — working…");
-        assert_eq!(n.priority, Some(-2));
+        // The notifier picks the priority per kind ([pushover.priorities] progress).
+        assert_eq!(n.priority, None);
         assert_eq!(n.session_id.as_deref(), Some("s1"));
     }
     assert!(r.state.pending.is_some(), "the banner waits as usual");
@@ -450,7 +451,6 @@ fn a_whole_session_pushes_every_intermediate_message_once_and_no_final_reply() {
 fn min_interval_coalesces_and_the_turn_end_flushes() {
     let cfg = EngineConfig {
         progress_min_interval: Duration::from_secs(60),
-        progress_priority: -1,
         ..progress_on()
     };
     let mut r = Replay::new(cfg);
@@ -460,7 +460,6 @@ fn min_interval_coalesces_and_the_turn_end_flushes() {
         texts,
         [STEPS[0].to_owned(), format!("{}\n\n{}", STEPS[1], STEPS[2])]
     );
-    assert!(r.progress.iter().all(|n| n.priority == Some(-1)));
     assert_eq!(r.sent.last(), Some(&(Kind::Done, LAST_BLOCK.to_owned())));
 }
 

@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 
-use crate::harness::{SLOW, World, alive, kill, wait_until};
+use super::harness::{SLOW, World, alive, kill, wait_until};
 
 fn prompt(world: &World, session: &str) {
     world.event(session, "UserPromptSubmit", json!({"prompt": "go on"}));

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use crate::harness::{World, wait_for};
+use super::harness::{World, wait_for};
 
 /// What the UI shows once it is ready for a prompt (the footer hint).
 const READY: &str = "? for shortcuts";

@@ -10,6 +10,7 @@ mod bad_input;
 mod concurrency;
 mod config_errors;
 mod delivery;
+mod first_use;
 mod harness;
 mod process_safety;
 mod security;
