@@ -12,11 +12,12 @@
 //! [`ActivityProbe`] and your own timing with [`DelayPolicy`].
 
 pub mod activity;
+pub mod agent;
 pub mod decision;
 pub mod decision_log;
 pub mod delay;
 pub mod engine;
-pub mod event;
+pub use agent::claude as event;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod notification;

@@ -11,8 +11,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-mod input;
-pub use input::{MAX_KEY, read_input};
+pub use super::input::{MAX_KEY, read_input};
 
 /// The prefix Claude Code puts on prompts it injects itself when a background task finishes.
 pub const TASK_NOTIFICATION_PREFIX: &str = "<task-notification>";
