@@ -17,7 +17,7 @@ pub mod decision;
 pub mod decision_log;
 pub mod delay;
 pub mod engine;
-pub use agent::claude as event;
+pub mod event;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod notification;
@@ -39,7 +39,7 @@ pub use activity::{Activity, ActivityProbe, ProbeError};
 pub use decision::DecisionKind;
 pub use delay::{Bands, DelayPolicy};
 pub use engine::{Action, Context, EngineConfig, HeadlessPolicy, PushPlan};
-pub use event::{EventKind, HookEvent};
+pub use event::{Agent, Event, EventKind};
 pub use notification::{Kind, Notification};
 pub use notifier::{Notifier, NotifyError, Receipt};
 pub use presence::{PresenceConfig, SkipReason, Watch, WatchStep};

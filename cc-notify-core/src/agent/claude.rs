@@ -1,9 +1,10 @@
-//! The hook event model: one Claude Code hook JSON document parsed into a typed [`HookEvent`].
+//! The Claude Code adapter: one hook JSON document decoded onto an [`Event`].
 //!
 //! Parsing is tolerant — unknown fields and unknown events are accepted, missing optional fields
 //! default — and frugal: fields nobody reads (`tool_input`, a PostToolUse `tool_response` that can
 //! be megabytes) are skipped by the parser without being materialised.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, Read};
 use std::path::PathBuf;
@@ -11,7 +12,9 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+pub use super::ParseError;
 pub use super::input::{MAX_KEY, read_input};
+use crate::event::{Agent, ApiErrorKind, EndReason, Event, EventKind, InputNeed, ToolCall};
 
 /// The prefix Claude Code puts on prompts it injects itself when a background task finishes.
 pub const TASK_NOTIFICATION_PREFIX: &str = "<task-notification>";
@@ -19,338 +22,86 @@ pub const TASK_NOTIFICATION_PREFIX: &str = "<task-notification>";
 /// The prefix of a tool result that never ran (validation error, hook block, permission denial).
 pub const TOOL_USE_ERROR_PREFIX: &str = "<tool_use_error>";
 
-/// One hook invocation's input.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HookEvent {
-    /// The session the event belongs to (changes on `/clear`).
-    pub session_id: String,
-    /// The session's transcript (JSONL). Subagent hooks carry the parent's path.
-    pub transcript_path: Option<PathBuf>,
-    /// The session's working directory.
-    pub cwd: Option<PathBuf>,
-    /// The id of the user input the event belongs to; absent before the first prompt.
-    pub prompt_id: Option<String>,
-    /// Set only when the event comes from inside a subagent.
-    pub agent_id: Option<String>,
-    /// What happened.
-    pub kind: EventKind,
+/// Parses one Claude Code hook JSON document.
+///
+/// ```
+/// use cc_notify_core::agent::claude;
+/// use cc_notify_core::event::EventKind;
+/// let ev = claude::parse(br#"{"session_id":"s1","hook_event_name":"Stop",
+///     "last_assistant_message":"done","tool_response":{"huge":"skipped"}}"#).unwrap();
+/// assert!(matches!(ev.kind, EventKind::TurnEnded { .. }));
+/// ```
+pub fn parse(input: &[u8]) -> Result<Event, ParseError> {
+    // serde would read a JSON array into the struct field by field: only objects are events.
+    let first = input.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|&b| b != b'{') && serde_json::from_slice::<IgnoredAny>(input).is_ok() {
+        return Err(ParseError::NotAnObject);
+    }
+    let raw: Raw = serde_json::from_slice(input)?;
+    raw.into_event()
 }
 
-/// What a hook event reports, with the fields the engine reads.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EventKind {
-    /// A session started, resumed, was cleared, compacted or forked.
-    SessionStart {
-        /// `startup | resume | clear | compact | fork`.
-        source: Option<String>,
-    },
-    /// A prompt was submitted: by the person, or injected by Claude Code.
-    UserPromptSubmit {
-        /// The prompt was injected by Claude Code (`<task-notification>`), not typed by a person.
-        system_injected: bool,
-    },
-    /// A tool is about to run.
-    PreToolUse {
-        /// The tool's name.
-        tool_name: String,
-    },
-    /// A permission dialog is about to be shown (or, in `-p`, the tool is refused).
-    PermissionRequest {
-        /// The tool's name.
-        tool_name: String,
-    },
-    /// A tool call succeeded.
-    PostToolUse {
-        /// The tool's name.
-        tool_name: String,
-    },
-    /// A tool call failed (fires instead of PostToolUse).
-    PostToolUseFailure {
-        /// The tool's name.
-        tool_name: String,
-        /// The error text Claude Code reported.
-        error: Option<String>,
-        /// The failure was the user interrupting the tool.
-        is_interrupt: bool,
-    },
-    /// All parallel tool calls of one round resolved.
-    PostToolBatch {
-        /// The calls of the round, in order.
-        calls: Vec<BatchCall>,
-    },
-    /// Claude Code wants the user's attention.
-    Notification {
-        /// Which notification it is.
-        notification_type: NotificationType,
-        /// The text Claude Code shows (do not key on it).
-        message: Option<String>,
-    },
-    /// The main agent finished responding.
-    Stop {
-        /// This Stop follows a Stop hook that blocked: the same turn continues.
-        stop_hook_active: bool,
-        /// The last assistant content block of the turn.
-        last_assistant_message: Option<String>,
-        /// How many background tasks are still running (a later Stop will follow).
-        background_running: u32,
-    },
-    /// The turn ended on an API error (TUI only).
-    StopFailure {
-        /// The error class.
-        error: StopError,
-        /// The error text shown to the user.
-        last_assistant_message: Option<String>,
-    },
-    /// A subagent started.
-    SubagentStart {
-        /// The subagent's type; empty for compaction agents.
-        agent_type: String,
-    },
-    /// A subagent finished.
-    SubagentStop {
-        /// The subagent's type; empty for compaction agents.
-        agent_type: String,
-        /// The subagent's last message.
-        last_assistant_message: Option<String>,
-    },
-    /// Compaction is about to run.
-    PreCompact {
-        /// `manual | auto`.
-        trigger: Option<String>,
-    },
-    /// Compaction finished.
-    PostCompact {
-        /// `manual | auto`.
-        trigger: Option<String>,
-    },
-    /// The session ended.
-    SessionEnd {
-        /// Why it ended.
-        reason: EndReason,
-    },
-    /// Any other event, by name.
-    Other {
-        /// The `hook_event_name`.
-        name: String,
-    },
+/// Reads a hook document from `input` to its end, keeping only the top-level fields [`parse`]
+/// reads ([`READ_FIELDS`]), so memory follows those fields and not the megabytes of tool input
+/// and output a PostToolUse can carry.
+///
+/// ```
+/// use cc_notify_core::agent::claude;
+/// let doc = br#"{"session_id":"s1","hook_event_name":"PostToolUse","tool_name":"Write",
+///     "tool_input":{"content":"...megabytes..."}}"#;
+/// let kept = claude::read_document(&doc[..]).unwrap();
+/// assert_eq!(claude::parse(&kept).unwrap(), claude::parse(doc).unwrap());
+/// ```
+pub fn read_document(input: impl Read) -> io::Result<Vec<u8>> {
+    read_input(input, |key| READ_FIELDS.iter().any(|f| f.as_bytes() == key))
 }
 
-/// One call of a [`EventKind::PostToolBatch`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BatchCall {
-    /// The tool's name.
-    pub tool_name: String,
-    /// The call never ran or was refused: its response is a `<tool_use_error>`.
-    pub tool_use_error: bool,
-}
-
-/// The `notification_type` of a Notification event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NotificationType {
-    /// A dialog (usually a permission) has been open for 6 s.
-    PermissionPrompt,
-    /// Claude is waiting for input after a finished turn.
-    IdlePrompt,
-    /// An MCP server asks the user something.
-    ElicitationDialog,
-    /// An MCP server asks the user to open a URL.
-    ElicitationUrlDialog,
-    /// Any other type, kept as text.
-    Other(String),
-}
-
-impl NotificationType {
-    fn from_wire(s: &str) -> Self {
-        match s {
-            "permission_prompt" => Self::PermissionPrompt,
-            "idle_prompt" => Self::IdlePrompt,
-            "elicitation_dialog" => Self::ElicitationDialog,
-            "elicitation_url_dialog" => Self::ElicitationUrlDialog,
-            other => Self::Other(other.to_owned()),
+/// A `notification_type`: what the user is asked for, or what else Claude Code tells them.
+fn notification(wire: &str, message: Option<String>) -> EventKind {
+    let need = match wire {
+        "permission_prompt" => InputNeed::Permission,
+        "idle_prompt" => InputNeed::Idle,
+        "elicitation_dialog" => InputNeed::Question,
+        "elicitation_url_dialog" => InputNeed::OpenUrl,
+        other => {
+            return EventKind::Notice {
+                what: other.to_owned(),
+                message,
+            };
         }
-    }
+    };
+    EventKind::NeedsInput { need, message }
+}
 
-    /// The wire name.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PermissionPrompt => "permission_prompt",
-            Self::IdlePrompt => "idle_prompt",
-            Self::ElicitationDialog => "elicitation_dialog",
-            Self::ElicitationUrlDialog => "elicitation_url_dialog",
-            Self::Other(s) => s,
+/// A StopFailure's `error`.
+fn api_error(wire: &str) -> ApiErrorKind {
+    match wire {
+        "rate_limit" => ApiErrorKind::RateLimit,
+        "authentication_failed" | "oauth_org_not_allowed" | "cloud_credential_error" => {
+            ApiErrorKind::AuthFailed
         }
-    }
-
-    /// A person must answer something before the agent can go on.
-    pub fn blocks_on_user(&self) -> bool {
-        matches!(
-            self,
-            Self::PermissionPrompt | Self::ElicitationDialog | Self::ElicitationUrlDialog
-        )
-    }
-}
-
-/// The `error` of a StopFailure event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StopError {
-    /// `rate_limit`.
-    RateLimit,
-    /// `authentication_failed`, `oauth_org_not_allowed`, `cloud_credential_error`.
-    AuthFailed,
-    /// `billing_error`, `account_on_hold`, `verification_required`.
-    Account,
-    /// `overloaded`.
-    Overloaded,
-    /// `server_error`.
-    ServerError,
-    /// `invalid_request`.
-    InvalidRequest,
-    /// `model_not_found`.
-    ModelNotFound,
-    /// `max_output_tokens`.
-    MaxOutputTokens,
-    /// `unknown`, absent, or a class this version does not know (kept as text).
-    Other(String),
-}
-
-impl StopError {
-    fn from_wire(s: &str) -> Self {
-        match s {
-            "rate_limit" => Self::RateLimit,
-            "authentication_failed" | "oauth_org_not_allowed" | "cloud_credential_error" => {
-                Self::AuthFailed
-            }
-            "billing_error" | "account_on_hold" | "verification_required" => Self::Account,
-            "overloaded" => Self::Overloaded,
-            "server_error" => Self::ServerError,
-            "invalid_request" => Self::InvalidRequest,
-            "model_not_found" => Self::ModelNotFound,
-            "max_output_tokens" => Self::MaxOutputTokens,
-            other => Self::Other(other.to_owned()),
-        }
-    }
-
-    /// The error in words, for a push title or body.
-    pub fn describe(&self) -> &str {
-        match self {
-            Self::RateLimit => "rate limited",
-            Self::AuthFailed => "authentication failed",
-            Self::Account => "account or billing problem",
-            Self::Overloaded => "API overloaded",
-            Self::ServerError => "API server error",
-            Self::InvalidRequest => "invalid request",
-            Self::ModelNotFound => "model not found",
-            Self::MaxOutputTokens => "hit the output token limit",
-            Self::Other(_) => "API error",
-        }
+        "billing_error" | "account_on_hold" | "verification_required" => ApiErrorKind::Account,
+        "overloaded" => ApiErrorKind::Overloaded,
+        "server_error" => ApiErrorKind::ServerError,
+        "invalid_request" => ApiErrorKind::InvalidRequest,
+        "model_not_found" => ApiErrorKind::ModelNotFound,
+        "max_output_tokens" => ApiErrorKind::MaxOutputTokens,
+        other => ApiErrorKind::Other(other.to_owned()),
     }
 }
 
-/// The `reason` of a SessionEnd event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EndReason {
-    /// `/clear`: the user is at the keyboard.
-    Clear,
-    /// `/resume` switched sessions.
-    Resume,
-    /// `/logout`: the user is at the keyboard.
-    Logout,
-    /// `/exit` or Ctrl-C twice: the user is at the keyboard.
-    PromptInputExit,
-    /// End of `claude -p`, a closed terminal, or anything else.
-    Other(String),
-}
-
-impl EndReason {
-    fn from_wire(s: &str) -> Self {
-        match s {
-            "clear" => Self::Clear,
-            "resume" => Self::Resume,
-            "logout" => Self::Logout,
-            "prompt_input_exit" => Self::PromptInputExit,
-            other => Self::Other(other.to_owned()),
-        }
-    }
-
-    /// The session ended by the user's own hand, so they are at the keyboard.
-    pub fn user_at_keyboard(&self) -> bool {
-        matches!(self, Self::Clear | Self::Logout | Self::PromptInputExit)
+/// A SessionEnd's `reason`.
+fn end_reason(wire: &str) -> EndReason {
+    match wire {
+        "clear" => EndReason::Cleared,
+        "resume" => EndReason::Resumed,
+        "logout" => EndReason::LoggedOut,
+        "prompt_input_exit" => EndReason::Exited,
+        other => EndReason::Other(other.to_owned()),
     }
 }
 
-/// Why a hook input could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum ParseError {
-    /// The input is not JSON, or a known field has the wrong type.
-    #[error("hook input is not a valid event: {0}")]
-    Json(#[from] serde_json::Error),
-    /// A field every event carries is missing.
-    #[error("hook input has no `{0}`")]
-    Missing(&'static str),
-    /// The input is JSON but not an object.
-    #[error("hook input is not a JSON object")]
-    NotAnObject,
-}
-
-impl HookEvent {
-    /// Parses one hook JSON document.
-    ///
-    /// ```
-    /// use cc_notify_core::event::{EventKind, HookEvent};
-    /// let ev = HookEvent::parse(br#"{"session_id":"s1","hook_event_name":"Stop",
-    ///     "last_assistant_message":"done","tool_response":{"huge":"skipped"}}"#).unwrap();
-    /// assert!(matches!(ev.kind, EventKind::Stop { .. }));
-    /// ```
-    pub fn parse(input: &[u8]) -> Result<Self, ParseError> {
-        // serde would read a JSON array into the struct field by field: only objects are events.
-        let first = input.iter().find(|b| !b.is_ascii_whitespace());
-        if first.is_some_and(|&b| b != b'{') && serde_json::from_slice::<IgnoredAny>(input).is_ok()
-        {
-            return Err(ParseError::NotAnObject);
-        }
-        let raw: Raw = serde_json::from_slice(input)?;
-        raw.into_event()
-    }
-
-    /// Reads a hook document from `input` to its end, keeping only the top-level fields
-    /// [`HookEvent::parse`] reads ([`READ_FIELDS`]), so memory follows those fields and not
-    /// the megabytes of tool input and output a PostToolUse can carry.
-    ///
-    /// ```
-    /// use cc_notify_core::event::HookEvent;
-    /// let doc = br#"{"session_id":"s1","hook_event_name":"PostToolUse","tool_name":"Write",
-    ///     "tool_input":{"content":"...megabytes..."}}"#;
-    /// let kept = HookEvent::read_document(&doc[..]).unwrap();
-    /// assert_eq!(HookEvent::parse(&kept).unwrap(), HookEvent::parse(doc).unwrap());
-    /// ```
-    pub fn read_document(input: impl Read) -> io::Result<Vec<u8>> {
-        read_input(input, |key| READ_FIELDS.iter().any(|f| f.as_bytes() == key))
-    }
-
-    /// The `hook_event_name` of this event.
-    pub fn name(&self) -> &str {
-        match &self.kind {
-            EventKind::SessionStart { .. } => "SessionStart",
-            EventKind::UserPromptSubmit { .. } => "UserPromptSubmit",
-            EventKind::PreToolUse { .. } => "PreToolUse",
-            EventKind::PermissionRequest { .. } => "PermissionRequest",
-            EventKind::PostToolUse { .. } => "PostToolUse",
-            EventKind::PostToolUseFailure { .. } => "PostToolUseFailure",
-            EventKind::PostToolBatch { .. } => "PostToolBatch",
-            EventKind::Notification { .. } => "Notification",
-            EventKind::Stop { .. } => "Stop",
-            EventKind::StopFailure { .. } => "StopFailure",
-            EventKind::SubagentStart { .. } => "SubagentStart",
-            EventKind::SubagentStop { .. } => "SubagentStop",
-            EventKind::PreCompact { .. } => "PreCompact",
-            EventKind::PostCompact { .. } => "PostCompact",
-            EventKind::SessionEnd { .. } => "SessionEnd",
-            EventKind::Other { name } => name,
-        }
-    }
-}
-
-/// The top-level fields [`HookEvent::parse`] reads: `Raw`'s fields (a test keeps them equal).
+/// The top-level fields [`parse`] reads: `Raw`'s fields (a test keeps them equal).
 pub const READ_FIELDS: &[&str] = &[
     "session_id",
     "hook_event_name",
@@ -408,76 +159,119 @@ struct RawBatchCall {
 }
 
 impl Raw {
-    fn into_event(self) -> Result<HookEvent, ParseError> {
+    fn into_event(self) -> Result<Event, ParseError> {
         let name = self
             .hook_event_name
             .ok_or(ParseError::Missing("hook_event_name"))?;
         let session_id = self.session_id.ok_or(ParseError::Missing("session_id"))?;
         let tool_name = self.tool_name.unwrap_or_default();
         let agent_type = self.agent_type.unwrap_or_default();
-        let kind = match name.as_str() {
-            "SessionStart" => EventKind::SessionStart {
-                source: self.source,
-            },
-            "UserPromptSubmit" => EventKind::UserPromptSubmit {
-                system_injected: self.prompt.is_some_and(|p| p.0),
-            },
-            "PreToolUse" => EventKind::PreToolUse { tool_name },
-            "PermissionRequest" => EventKind::PermissionRequest { tool_name },
-            "PostToolUse" => EventKind::PostToolUse { tool_name },
-            "PostToolUseFailure" => EventKind::PostToolUseFailure {
-                tool_name,
-                error: self.error,
-                is_interrupt: self.is_interrupt.unwrap_or(false),
-            },
-            "PostToolBatch" => EventKind::PostToolBatch {
-                calls: self
-                    .tool_calls
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|c| BatchCall {
-                        tool_name: c.tool_name.unwrap_or_default(),
-                        tool_use_error: c.tool_response.is_some_and(|r| r.0),
-                    })
-                    .collect(),
-            },
-            "Notification" => EventKind::Notification {
-                notification_type: NotificationType::from_wire(
+        let (known, kind): (&'static str, _) = match name.as_str() {
+            "SessionStart" => (
+                "SessionStart",
+                EventKind::SessionStarted {
+                    source: self.source,
+                },
+            ),
+            "UserPromptSubmit" => (
+                "UserPromptSubmit",
+                if self.prompt.is_some_and(|p| p.0) {
+                    EventKind::TurnContinued
+                } else {
+                    EventKind::TurnStarted
+                },
+            ),
+            "PreToolUse" => ("PreToolUse", EventKind::ToolStarting { tool_name }),
+            "PermissionRequest" => (
+                "PermissionRequest",
+                EventKind::PermissionAsked { tool_name },
+            ),
+            "PostToolUse" => ("PostToolUse", EventKind::ToolSucceeded { tool_name }),
+            "PostToolUseFailure" => (
+                "PostToolUseFailure",
+                EventKind::ToolFailed {
+                    tool_name,
+                    error: self.error,
+                    interrupted: self.is_interrupt.unwrap_or(false),
+                },
+            ),
+            "PostToolBatch" => (
+                "PostToolBatch",
+                EventKind::ToolRoundFinished {
+                    calls: self
+                        .tool_calls
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|c| ToolCall {
+                            tool_name: c.tool_name.unwrap_or_default(),
+                            refused: c.tool_response.is_some_and(|r| r.0),
+                        })
+                        .collect(),
+                },
+            ),
+            "Notification" => (
+                "Notification",
+                notification(
                     self.notification_type.as_deref().unwrap_or(""),
+                    self.message,
                 ),
-                message: self.message,
-            },
-            "Stop" => EventKind::Stop {
-                stop_hook_active: self.stop_hook_active.unwrap_or(false),
-                last_assistant_message: self.last_assistant_message,
-                background_running: self.background_tasks.map_or(0, |c| c.0),
-            },
-            "StopFailure" => EventKind::StopFailure {
-                error: StopError::from_wire(self.error.as_deref().unwrap_or("unknown")),
-                last_assistant_message: self.last_assistant_message,
-            },
-            "SubagentStart" => EventKind::SubagentStart { agent_type },
-            "SubagentStop" => EventKind::SubagentStop {
-                agent_type,
-                last_assistant_message: self.last_assistant_message,
-            },
-            "PreCompact" => EventKind::PreCompact {
-                trigger: self.trigger,
-            },
-            "PostCompact" => EventKind::PostCompact {
-                trigger: self.trigger,
-            },
-            "SessionEnd" => EventKind::SessionEnd {
-                reason: EndReason::from_wire(self.reason.as_deref().unwrap_or("other")),
-            },
-            _ => EventKind::Other { name },
+            ),
+            "Stop" => (
+                "Stop",
+                EventKind::TurnEnded {
+                    after_blocked_end: self.stop_hook_active.unwrap_or(false),
+                    reply: self.last_assistant_message,
+                    background_running: self.background_tasks.map_or(0, |c| c.0),
+                },
+            ),
+            "StopFailure" => (
+                "StopFailure",
+                EventKind::ApiError {
+                    error: api_error(self.error.as_deref().unwrap_or("unknown")),
+                    message: self.last_assistant_message,
+                },
+            ),
+            "SubagentStart" => ("SubagentStart", EventKind::SubagentStarted { agent_type }),
+            "SubagentStop" => (
+                "SubagentStop",
+                EventKind::SubagentEnded {
+                    agent_type,
+                    reply: self.last_assistant_message,
+                },
+            ),
+            "PreCompact" => (
+                "PreCompact",
+                EventKind::Compacting {
+                    trigger: self.trigger,
+                },
+            ),
+            "PostCompact" => (
+                "PostCompact",
+                EventKind::Compacted {
+                    trigger: self.trigger,
+                },
+            ),
+            "SessionEnd" => (
+                "SessionEnd",
+                EventKind::SessionEnded {
+                    reason: end_reason(self.reason.as_deref().unwrap_or("other")),
+                },
+            ),
+            _ => ("", EventKind::Unknown),
         };
-        Ok(HookEvent {
+        let name = if known.is_empty() {
+            Cow::Owned(name)
+        } else {
+            Cow::Borrowed(known)
+        };
+        Ok(Event {
+            agent: Agent::Claude,
+            name,
             session_id,
             transcript_path: self.transcript_path,
             cwd: self.cwd,
-            prompt_id: self.prompt_id,
-            agent_id: self.agent_id,
+            turn_id: self.prompt_id,
+            subagent: self.agent_id,
             kind,
         })
     }
@@ -588,8 +382,8 @@ impl<'de> Deserialize<'de> for RunningCount {
 mod tests {
     use super::*;
 
-    fn parse(s: &str) -> HookEvent {
-        HookEvent::parse(s.as_bytes()).expect("parses")
+    fn parse_str(s: &str) -> Event {
+        parse(s.as_bytes()).expect("parses")
     }
 
     /// The field names serde's derive gives `Raw` (it hands them to `deserialize_struct`).
@@ -649,24 +443,21 @@ mod tests {
         let doc = format!(
             r#"{{"session_id":"s","hook_event_name":"PostToolUse","tool_name":"Write","tool_input":{{"content":"{big}"}},"tool_response":{{"content":"{big}"}}}}"#
         );
-        let kept = HookEvent::read_document(doc.as_bytes()).unwrap();
+        let kept = read_document(doc.as_bytes()).unwrap();
         assert!(kept.len() < 200, "{} bytes kept", kept.len());
-        assert_eq!(
-            HookEvent::parse(&kept).unwrap(),
-            HookEvent::parse(doc.as_bytes()).unwrap()
-        );
+        assert_eq!(parse(&kept).unwrap(), parse(doc.as_bytes()).unwrap());
     }
 
     #[test]
     fn stop_with_running_background_task_counts_it() {
-        let ev = parse(
+        let ev = parse_str(
             r#"{"session_id":"s","transcript_path":"/t.jsonl","cwd":"/home/dev/proj","prompt_id":"p","hook_event_name":"Stop","stop_hook_active":false,"last_assistant_message":"Subagent reported back; done.","background_tasks":[{"id":"a","type":"subagent","status":"running"},{"id":"b","status":"completed"}],"session_crons":[]}"#,
         );
         assert_eq!(
             ev.kind,
-            EventKind::Stop {
-                stop_hook_active: false,
-                last_assistant_message: Some("Subagent reported back; done.".into()),
+            EventKind::TurnEnded {
+                after_blocked_end: false,
+                reply: Some("Subagent reported back; done.".into()),
                 background_running: 1
             }
         );
@@ -678,56 +469,242 @@ mod tests {
 
     #[test]
     fn task_notification_prompt_is_system_injected() {
-        let ev = parse(
+        let ev = parse_str(
             r#"{"session_id":"s","hook_event_name":"UserPromptSubmit","prompt":"<task-notification>\n<task-id>a</task-id></task-notification>"}"#,
         );
-        assert_eq!(
-            ev.kind,
-            EventKind::UserPromptSubmit {
-                system_injected: true
-            }
-        );
-        let ev = parse(
+        assert_eq!(ev.kind, EventKind::TurnContinued);
+        let ev = parse_str(
             r#"{"session_id":"s","hook_event_name":"UserPromptSubmit","prompt":"fix the tests"}"#,
         );
-        assert_eq!(
-            ev.kind,
-            EventKind::UserPromptSubmit {
-                system_injected: false
-            }
-        );
+        assert_eq!(ev.kind, EventKind::TurnStarted);
+        assert_eq!(ev.name(), "UserPromptSubmit");
     }
 
     #[test]
     fn batch_marks_tool_use_errors() {
-        let ev = parse(
+        let ev = parse_str(
             r#"{"session_id":"s","hook_event_name":"PostToolBatch","tool_calls":[{"tool_name":"Bash","tool_input":{"command":"echo p1"},"tool_response":"p1"},{"tool_name":"Bash","tool_response":"<tool_use_error>Blocked</tool_use_error>"},{"tool_name":"Read","tool_response":{"file":{"content":"x"}}}]}"#,
         );
-        let EventKind::PostToolBatch { calls } = ev.kind else {
+        let EventKind::ToolRoundFinished { calls } = ev.kind else {
             panic!("not a batch")
         };
-        let errs: Vec<bool> = calls.iter().map(|c| c.tool_use_error).collect();
+        let errs: Vec<bool> = calls.iter().map(|c| c.refused).collect();
         assert_eq!(errs, [false, true, false]);
     }
 
     #[test]
+    fn every_hook_event_maps_onto_its_neutral_kind_and_keeps_its_name() {
+        let cases: &[(&str, &str, EventKind)] = &[
+            (
+                "SessionStart",
+                r#""source":"startup""#,
+                EventKind::SessionStarted {
+                    source: Some("startup".into()),
+                },
+            ),
+            (
+                "UserPromptSubmit",
+                r#""prompt":"hi""#,
+                EventKind::TurnStarted,
+            ),
+            (
+                "UserPromptSubmit",
+                r#""prompt":"<task-notification>x""#,
+                EventKind::TurnContinued,
+            ),
+            (
+                "PreToolUse",
+                r#""tool_name":"Bash""#,
+                EventKind::ToolStarting {
+                    tool_name: "Bash".into(),
+                },
+            ),
+            (
+                "PermissionRequest",
+                r#""tool_name":"Bash""#,
+                EventKind::PermissionAsked {
+                    tool_name: "Bash".into(),
+                },
+            ),
+            (
+                "PostToolUse",
+                r#""tool_name":"Bash""#,
+                EventKind::ToolSucceeded {
+                    tool_name: "Bash".into(),
+                },
+            ),
+            (
+                "PostToolUseFailure",
+                r#""tool_name":"Bash","error":"Exit 1","is_interrupt":true"#,
+                EventKind::ToolFailed {
+                    tool_name: "Bash".into(),
+                    error: Some("Exit 1".into()),
+                    interrupted: true,
+                },
+            ),
+            (
+                "PostToolBatch",
+                r#""tool_calls":[]"#,
+                EventKind::ToolRoundFinished { calls: vec![] },
+            ),
+            (
+                "Notification",
+                r#""notification_type":"permission_prompt","message":"m""#,
+                EventKind::NeedsInput {
+                    need: InputNeed::Permission,
+                    message: Some("m".into()),
+                },
+            ),
+            (
+                "Notification",
+                r#""notification_type":"idle_prompt""#,
+                EventKind::NeedsInput {
+                    need: InputNeed::Idle,
+                    message: None,
+                },
+            ),
+            (
+                "Notification",
+                r#""notification_type":"elicitation_dialog""#,
+                EventKind::NeedsInput {
+                    need: InputNeed::Question,
+                    message: None,
+                },
+            ),
+            (
+                "Notification",
+                r#""notification_type":"elicitation_url_dialog""#,
+                EventKind::NeedsInput {
+                    need: InputNeed::OpenUrl,
+                    message: None,
+                },
+            ),
+            (
+                "Notification",
+                r#""notification_type":"auth_success""#,
+                EventKind::Notice {
+                    what: "auth_success".into(),
+                    message: None,
+                },
+            ),
+            (
+                "Stop",
+                r#""stop_hook_active":true,"last_assistant_message":"r""#,
+                EventKind::TurnEnded {
+                    reply: Some("r".into()),
+                    after_blocked_end: true,
+                    background_running: 0,
+                },
+            ),
+            (
+                "StopFailure",
+                r#""error":"overloaded","last_assistant_message":"e""#,
+                EventKind::ApiError {
+                    error: ApiErrorKind::Overloaded,
+                    message: Some("e".into()),
+                },
+            ),
+            (
+                "StopFailure",
+                "",
+                EventKind::ApiError {
+                    error: ApiErrorKind::Other("unknown".into()),
+                    message: None,
+                },
+            ),
+            (
+                "SubagentStart",
+                r#""agent_type":"Explore""#,
+                EventKind::SubagentStarted {
+                    agent_type: "Explore".into(),
+                },
+            ),
+            (
+                "SubagentStop",
+                r#""agent_type":"Explore","last_assistant_message":"r""#,
+                EventKind::SubagentEnded {
+                    agent_type: "Explore".into(),
+                    reply: Some("r".into()),
+                },
+            ),
+            (
+                "PreCompact",
+                r#""trigger":"auto""#,
+                EventKind::Compacting {
+                    trigger: Some("auto".into()),
+                },
+            ),
+            (
+                "PostCompact",
+                r#""trigger":"manual""#,
+                EventKind::Compacted {
+                    trigger: Some("manual".into()),
+                },
+            ),
+            (
+                "SessionEnd",
+                r#""reason":"clear""#,
+                EventKind::SessionEnded {
+                    reason: EndReason::Cleared,
+                },
+            ),
+            (
+                "SessionEnd",
+                r#""reason":"resume""#,
+                EventKind::SessionEnded {
+                    reason: EndReason::Resumed,
+                },
+            ),
+            (
+                "SessionEnd",
+                r#""reason":"logout""#,
+                EventKind::SessionEnded {
+                    reason: EndReason::LoggedOut,
+                },
+            ),
+            (
+                "SessionEnd",
+                r#""reason":"prompt_input_exit""#,
+                EventKind::SessionEnded {
+                    reason: EndReason::Exited,
+                },
+            ),
+            (
+                "SessionEnd",
+                "",
+                EventKind::SessionEnded {
+                    reason: EndReason::Other("other".into()),
+                },
+            ),
+        ];
+        for (name, fields, kind) in cases {
+            let sep = if fields.is_empty() { "" } else { "," };
+            let ev = parse_str(&format!(
+                r#"{{"session_id":"s","hook_event_name":"{name}","prompt_id":"p","agent_id":"a"{sep}{fields}}}"#
+            ));
+            assert_eq!(&ev.kind, kind, "{name} {fields}");
+            assert_eq!((ev.agent, ev.name()), (Agent::Claude, *name));
+            assert_eq!(
+                (ev.turn_id.as_deref(), ev.subagent.as_deref()),
+                (Some("p"), Some("a"))
+            );
+        }
+    }
+
+    #[test]
     fn unknown_events_and_fields_are_accepted() {
-        let ev = parse(
+        let ev = parse_str(
             r#"{"session_id":"s","hook_event_name":"ConfigChange","source":"user","new_field":[1,2,{"x":null}]}"#,
         );
-        assert_eq!(
-            ev.kind,
-            EventKind::Other {
-                name: "ConfigChange".into()
-            }
-        );
-        let ev = parse(
+        assert_eq!(ev.kind, EventKind::Unknown);
+        assert_eq!(ev.name(), "ConfigChange");
+        let ev = parse_str(
             r#"{"session_id":"s","hook_event_name":"Notification","notification_type":"agent_needs_input"}"#,
         );
         assert_eq!(
             ev.kind,
-            EventKind::Notification {
-                notification_type: NotificationType::Other("agent_needs_input".into()),
+            EventKind::Notice {
+                what: "agent_needs_input".into(),
                 message: None
             }
         );
@@ -735,10 +712,10 @@ mod tests {
 
     #[test]
     fn stop_failure_error_in_words() {
-        let ev = parse(
+        let ev = parse_str(
             r#"{"session_id":"s","hook_event_name":"StopFailure","error":"rate_limit","last_assistant_message":"API Error: Request rejected (429)"}"#,
         );
-        let EventKind::StopFailure { error, .. } = ev.kind else {
+        let EventKind::ApiError { error, .. } = ev.kind else {
             panic!()
         };
         assert_eq!(error.describe(), "rate limited");
@@ -746,35 +723,27 @@ mod tests {
 
     #[test]
     fn malformed_input_is_a_typed_error() {
-        assert!(matches!(HookEvent::parse(b""), Err(ParseError::Json(_))));
-        assert!(matches!(
-            HookEvent::parse(b"\xff\xfe"),
-            Err(ParseError::Json(_))
-        ));
-        assert!(matches!(
-            HookEvent::parse(b"[1,2]"),
-            Err(ParseError::NotAnObject)
-        ));
+        assert!(matches!(parse(b""), Err(ParseError::Json(_))));
+        assert!(matches!(parse(b"\xff\xfe"), Err(ParseError::Json(_))));
+        assert!(matches!(parse(b"[1,2]"), Err(ParseError::NotAnObject)));
         // A fuzz find: serde reads an array into a struct field by field.
         assert!(matches!(
-            HookEvent::parse(br#"["s", "Stop"]"#),
+            parse(br#"["s", "Stop"]"#),
             Err(ParseError::NotAnObject)
         ));
         assert!(matches!(
-            HookEvent::parse(br#"{"hook_event_name":"Stop"}"#),
+            parse(br#"{"hook_event_name":"Stop"}"#),
             Err(ParseError::Missing("session_id"))
         ));
         assert!(matches!(
-            HookEvent::parse(
-                br#"{"session_id":"s","hook_event_name":"Stop","stop_hook_active":"yes"}"#
-            ),
+            parse(br#"{"session_id":"s","hook_event_name":"Stop","stop_hook_active":"yes"}"#),
             Err(ParseError::Json(_))
         ));
         let deep = "[".repeat(100_000);
         let doc = format!(
             r#"{{"session_id":"s","hook_event_name":"PostToolUse","tool_response":{deep}}}"#
         );
-        assert!(HookEvent::parse(doc.as_bytes()).is_err());
+        assert!(parse(doc.as_bytes()).is_err());
     }
 
     #[test]
@@ -783,10 +752,10 @@ mod tests {
         let doc = format!(
             r#"{{"session_id":"s","hook_event_name":"PostToolUse","tool_name":"Write","tool_input":{{"content":"{big}"}},"tool_response":{{"content":"{big}"}}}}"#
         );
-        let ev = HookEvent::parse(doc.as_bytes()).expect("parses");
+        let ev = parse(doc.as_bytes()).expect("parses");
         assert_eq!(
             ev.kind,
-            EventKind::PostToolUse {
+            EventKind::ToolSucceeded {
                 tool_name: "Write".into()
             }
         );
