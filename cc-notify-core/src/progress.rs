@@ -2,7 +2,7 @@
 //! now…"), sent silently as they appear in the transcript, for users who opt in.
 //!
 //! The binary scans the transcript forwards from the session's [`ProgressCursor`] when
-//! [`wants_progress_scan`](crate::engine::wants_progress_scan) asks for it and hands the
+//! [`needs`](crate::engine::needs) asks for it and hands the
 //! [`Scan`] to [`step`](crate::engine::step) in [`Context::progress`]. The step then:
 //!
 //! * at a person's prompt, skips everything written so far: it belongs to earlier turns;

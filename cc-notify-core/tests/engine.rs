@@ -152,7 +152,7 @@ proptest! {
                         now_ms: now,
                         silenced,
                         headless,
-                        transcript: engine::wants_transcript(&state, &ev).then(|| transcript.clone()).flatten(),
+                        transcript: engine::needs(&state, &ev, &cfg).transcript.is_some().then(|| transcript.clone()).flatten(),
                         ..Context::default()
                     };
                     let before = state.pending.clone();
@@ -271,7 +271,10 @@ impl Replay {
             now_ms,
             silenced: false,
             headless: self.headless,
-            transcript: if engine::wants_transcript(&self.state, &ev) {
+            transcript: if engine::needs(&self.state, &ev, &self.cfg)
+                .transcript
+                .is_some()
+            {
                 transcript
             } else {
                 None

@@ -45,6 +45,8 @@ pub struct PushPlan {
     pub notification: Notification,
     /// How long to wait before sending.
     pub delay: Duration,
-    /// Drop the push if the user turns out to be at the terminal when it is due.
+    /// Drop the push if the user turns out to be at the terminal when it is due. Never set
+    /// for a headless session: it has no terminal to watch (and must not pick up whatever
+    /// terminal an ancestor process happens to have).
     pub presence_checked: bool,
 }

@@ -3,7 +3,7 @@
 //! [`agent`](crate::agent) map each agent's payloads onto the events it reads.
 //!
 //! [`step`] is pure: the clock, the opt-out marker files, whether a terminal is attached and
-//! what the transcript says all come in through [`Context`]. The binary executes the actions
+//! what the transcript says all come in through [`Context`], gathered as [`needs`] says. The binary executes the actions
 //! in order: [`Action::Cancel`] signals a deliverer, [`Action::Schedule`] spawns one (then
 //! [`attach_deliverer`] records it), [`Action::SendNow`] hands progress pushes to a deliverer
 //! that sends them at once, [`Action::Record`] logs a decision and [`Action::Forget`] ends the
@@ -33,8 +33,8 @@ mod action;
 mod config;
 mod context;
 mod delivery;
+mod needs;
 mod push;
-mod reads;
 mod step;
 #[cfg(test)]
 mod tests;
@@ -43,5 +43,5 @@ pub use action::{Action, PushPlan};
 pub use config::{EngineConfig, HeadlessPolicy};
 pub use context::{Context, TranscriptFacts};
 pub use delivery::{FireVerdict, attach_deliverer, fire_check, mark_delivered, mark_dropped};
-pub use reads::{restart_progress, wants_progress_scan, wants_transcript};
+pub use needs::{Needs, TailDepth, needs};
 pub use step::step;

@@ -161,6 +161,7 @@ pub(super) fn schedule(
         id,
         notification: push.notification,
         delay: push.delay,
-        presence_checked: push.presence_checked,
+        // A session without a terminal has no typing to watch.
+        presence_checked: push.presence_checked && !ctx.headless,
     }));
 }

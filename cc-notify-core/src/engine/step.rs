@@ -10,7 +10,7 @@ use crate::notification::{Kind, Notification};
 use crate::outcome::TurnSignals;
 use crate::progress;
 use crate::render;
-use crate::state::{SessionState, Turn};
+use crate::state::{ProgressCursor, SessionState, Turn};
 
 use super::push::{Push, cancel, needs_input_push, record, schedule, stamp, turn_end_push};
 use super::{Action, Context, EngineConfig};
@@ -91,6 +91,13 @@ impl Step<'_> {
     /// Progress pushes (on by configuration): the turn end's reply tells the final message
     /// from the intermediate ones.
     fn advance_progress(&mut self) {
+        if self.ctx.progress_restarted {
+            let seen = std::mem::take(&mut self.state.progress.seen);
+            self.state.progress = ProgressCursor {
+                seen,
+                ..ProgressCursor::default()
+            };
+        }
         let final_block = match &self.event.kind {
             EventKind::TurnEnded { reply, .. } => reply
                 .as_deref()

@@ -39,7 +39,7 @@ fn stop(msg: &str) -> Event {
     })
 }
 
-fn needs(need: InputNeed) -> Event {
+fn asks(need: InputNeed) -> Event {
     ev(EventKind::NeedsInput {
         need,
         message: Some("Claude needs your permission to use Bash".into()),
@@ -316,7 +316,7 @@ fn stop_failure_pushes_the_error_in_words_at_once() {
 fn permission_prompt_needs_input_and_any_later_event_cancels_it() {
     let cfg = EngineConfig::default();
     let (s, a) = run(
-        &[(0, prompt()), (70, needs(InputNeed::Permission))],
+        &[(0, prompt()), (70, asks(InputNeed::Permission))],
         &cfg,
         at,
     );
@@ -327,7 +327,7 @@ fn permission_prompt_needs_input_and_any_later_event_cancels_it() {
     assert!(p.presence_checked);
     let id = p.id;
     // A repeated notification keeps it.
-    let (s, a) = step(s, &needs(InputNeed::Permission), &at(80_000), &cfg);
+    let (s, a) = step(s, &asks(InputNeed::Permission), &at(80_000), &cfg);
     assert!(cancels(&a).is_empty() && plans(&a).is_empty());
     assert_eq!(s.pending.as_ref().map(|p| p.id), Some(id));
     // The dialog was answered: the tool ran.
@@ -340,7 +340,7 @@ fn permission_prompt_needs_input_and_any_later_event_cancels_it() {
 fn elicitation_dialogs_need_input_and_other_notifications_do_not() {
     let cfg = EngineConfig::default();
     for t in [InputNeed::Question, InputNeed::OpenUrl] {
-        let (_, a) = run(&[(0, prompt()), (1, needs(t))], &cfg, at);
+        let (_, a) = run(&[(0, prompt()), (1, asks(t))], &cfg, at);
         assert_eq!(plans(&a)[0].notification.kind, Kind::NeedsInput);
     }
     let (s, a) = run(
@@ -364,7 +364,7 @@ fn elicitation_dialogs_need_input_and_other_notifications_do_not() {
 #[test]
 fn idle_prompt_pushes_only_when_the_turn_got_no_push() {
     let cfg = EngineConfig::default();
-    let idle = || needs(InputNeed::Idle);
+    let idle = || asks(InputNeed::Idle);
     // Done pending: idle adds nothing.
     let (mut s, a) = run(&[(0, prompt()), (5, stop("x")), (15, idle())], &cfg, at);
     assert_eq!(plans(&a).len(), 1);
@@ -551,8 +551,13 @@ fn an_api_error_without_stop_shows_at_session_end() {
     let cfg = EngineConfig::default();
     let (s, _) = run(&[(0, prompt()), (1, tool_ok())], &cfg, at);
     let e = end(EndReason::Other("other".into()));
-    assert!(wants_transcript(&s, &e));
-    assert!(!wants_transcript(&s, &end(EndReason::Cleared)));
+    let cfg_needs = |e: &Event| needs(&s, e, &cfg).transcript;
+    assert_eq!(
+        cfg_needs(&e),
+        Some(TailDepth::Reply),
+        "the turn was seen whole"
+    );
+    assert_eq!(cfg_needs(&end(EndReason::Cleared)), None);
     let facts = TranscriptFacts {
         api_error: Some("API Error: 500 boom".into()),
         ..TranscriptFacts::default()
@@ -575,17 +580,40 @@ fn an_api_error_without_stop_shows_at_session_end() {
 }
 
 #[test]
-fn wants_transcript_only_when_the_payload_lacks_the_reply() {
+fn the_transcript_is_read_only_when_the_payload_lacks_the_reply() {
+    let cfg = EngineConfig::default();
     let s = SessionState::default();
-    assert!(!wants_transcript(&s, &stop("reply")));
+    let depth = |s: &SessionState, e: &Event| needs(s, e, &cfg).transcript;
+    assert_eq!(depth(&s, &stop("reply")), None);
     let bare = ev(EventKind::TurnEnded {
         after_blocked_end: false,
         reply: None,
         background_running: 0,
     });
-    assert!(wants_transcript(&s, &bare));
-    assert!(
-        !wants_transcript(&s, &end(EndReason::Other("other".into()))),
+    assert_eq!(
+        depth(&s, &bare),
+        Some(TailDepth::Turn),
+        "the turn's start was missed: its tool failures come from the transcript"
+    );
+    let (seen, _) = run(&[(0, prompt())], &cfg, at);
+    assert_eq!(
+        depth(&seen, &bare),
+        Some(TailDepth::Reply),
+        "the state counted the turn's tool failures: only the reply is read"
+    );
+    let mut paused = bare.clone();
+    paused.kind = EventKind::TurnEnded {
+        after_blocked_end: false,
+        reply: None,
+        background_running: 1,
+    };
+    assert_eq!(depth(&seen, &paused), None, "a pause pushes nothing");
+    let mut sub = bare.clone();
+    sub.subagent = Some("a1".into());
+    assert_eq!(depth(&seen, &sub), None);
+    assert_eq!(
+        depth(&s, &end(EndReason::Other("other".into()))),
+        None,
         "no turn open"
     );
     let ctx = Context {
@@ -639,4 +667,74 @@ fn a_prompt_queued_into_the_running_turn_keeps_its_start_and_failures() {
         "the queued prompt must not restart the turn"
     );
     assert_eq!(turn.tool_failures, 1);
+}
+
+#[test]
+fn only_events_that_can_push_pay_for_the_opt_out_check() {
+    let (s, cfg) = (SessionState::default(), EngineConfig::default());
+    let checks = |e: &Event| needs(&s, e, &cfg).opt_out;
+    for e in [
+        stop("x"),
+        tool_ok(),
+        tool_failed(),
+        asks(InputNeed::Idle),
+        end(EndReason::Cleared),
+    ] {
+        assert!(checks(&e), "{:?}", e.kind);
+    }
+    for e in [
+        prompt(),
+        injected(),
+        ev(EventKind::ToolStarting {
+            tool_name: "Bash".into(),
+        }),
+    ] {
+        assert!(!checks(&e), "{:?}", e.kind);
+    }
+}
+
+#[test]
+fn progress_is_scanned_from_the_cursor_only_when_progress_pushes_are_on() {
+    let on = EngineConfig {
+        progress: true,
+        ..EngineConfig::default()
+    };
+    let mut tool = tool_ok();
+    tool.transcript_path = Some(PathBuf::from("/t.jsonl"));
+    let mut s = SessionState::default();
+    assert_eq!(
+        needs(&s, &tool, &EngineConfig::default()).progress_from,
+        None
+    );
+    assert_eq!(
+        needs(&s, &tool, &on).progress_from,
+        Some(0),
+        "unknown place: from 0"
+    );
+    s.progress.path = Some(PathBuf::from("/t.jsonl"));
+    s.progress.offset = 420;
+    assert_eq!(needs(&s, &tool, &on).progress_from, Some(420));
+    s.progress.path = Some(PathBuf::from("/other.jsonl"));
+    assert_eq!(
+        needs(&s, &tool, &on).progress_from,
+        Some(0),
+        "another transcript"
+    );
+}
+
+#[test]
+fn headless_pushes_are_never_presence_checked() {
+    let notify = EngineConfig {
+        headless: HeadlessPolicy::Notify,
+        ..EngineConfig::default()
+    };
+    let events = [(0, prompt()), (100, stop("x"))];
+    let (_, a) = run(&events, &notify, at);
+    assert!(plans(&a)[0].presence_checked);
+    let (_, a) = run(&events, &notify, |now_ms| Context {
+        now_ms,
+        headless: true,
+        ..Context::default()
+    });
+    assert!(!plans(&a)[0].presence_checked, "no terminal to watch");
 }
