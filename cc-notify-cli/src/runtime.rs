@@ -5,7 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use cc_notify_core::decision_log::{self, LogRecord};
 use cc_notify_core::engine::EngineConfig;
-use cc_notify_core::event::HookEvent;
+use cc_notify_core::event::Event;
 use cc_notify_core::presence::PresenceConfig;
 use cc_notify_core::store::{self, StateDir};
 use cc_notify_core::{DecisionKind, Kind};
@@ -82,7 +82,7 @@ impl Runtime {
 
     /// Loads the configuration for the hook or the deliverer: a broken file is logged and
     /// replaced by defaults, so Claude Code is never affected.
-    pub fn load_for_hook(dir: &StateDir, now: u64, event: Option<&HookEvent>) -> Runtime {
+    pub fn load_for_hook(dir: &StateDir, now: u64, event: Option<&Event>) -> Runtime {
         let config = match config::config_path() {
             None => Config::default(),
             Some(path) => match config::load(&path, &env_var) {
@@ -108,7 +108,7 @@ impl Runtime {
 
 /// A log record about `event`.
 pub fn record(
-    event: &HookEvent,
+    event: &Event,
     decision: DecisionKind,
     kind: Option<Kind>,
     reason: String,
@@ -123,7 +123,7 @@ pub fn record(
 /// Logs a decision about `event`.
 pub fn log_event(
     dir: &StateDir,
-    event: &HookEvent,
+    event: &Event,
     decision: DecisionKind,
     kind: Option<Kind>,
     reason: String,
