@@ -12,6 +12,7 @@
 //! [`ActivityProbe`] and your own timing with [`DelayPolicy`].
 
 pub mod activity;
+pub mod approval;
 pub mod decision;
 pub mod decision_log;
 pub mod delay;
