@@ -88,6 +88,35 @@ impl Command {
         self
     }
 
+    /// Checks that the program can be found and is executable (searching `path`, the value of
+    /// `$PATH`, when it has no slash), for `doctor`; returns where it is.
+    pub fn check(&self, path: Option<&str>) -> Result<std::path::PathBuf, NotifyError> {
+        use std::os::unix::fs::PermissionsExt;
+        let program = self.argv.first().map(String::as_str).unwrap_or_default();
+        let runnable = |p: &std::path::Path| {
+            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        };
+        let found = if program.contains('/') {
+            Some(std::path::PathBuf::from(program)).filter(|p| runnable(p))
+        } else {
+            path.unwrap_or_default()
+                .split(':')
+                .filter(|d| !d.is_empty())
+                .map(|d| std::path::Path::new(d).join(program))
+                .find(|p| runnable(p))
+        };
+        found.ok_or_else(|| {
+            NotifyError::Config(format!(
+                "[command] {program:?} is not an executable file{}",
+                if program.contains('/') {
+                    ""
+                } else {
+                    " in $PATH"
+                }
+            ))
+        })
+    }
+
     fn env(n: &Notification) -> Vec<(&'static str, String)> {
         let kind = match n.kind {
             Kind::NeedsInput => "needs_input",

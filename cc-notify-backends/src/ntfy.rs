@@ -210,6 +210,37 @@ impl Ntfy {
         }
     }
 
+    /// Asks the server whether it is up (`GET <url>/v1/health`, `{"healthy":true}`), for
+    /// `doctor`. It does not check the token or the topic's permissions: a test push does.
+    pub fn check(&self) -> Result<(), NotifyError> {
+        let answer = http::get(
+            &format!("{}/v1/health", self.url),
+            &[],
+            self.timeouts,
+            &self.token,
+        )?;
+        #[derive(Deserialize)]
+        struct Health {
+            healthy: bool,
+        }
+        match serde_json::from_slice::<Health>(&answer.body) {
+            Ok(Health { healthy: true }) if answer.status == 200 => Ok(()),
+            Ok(_) => Err(NotifyError::Unavailable(
+                "the server says it is not healthy".into(),
+            )),
+            Err(_) => Err(http::classify_status(
+                if answer.status == 200 {
+                    502
+                } else {
+                    answer.status
+                },
+                None,
+                http::unix_now(),
+                format!("{} is not an ntfy health answer", answer.snippet()),
+            )),
+        }
+    }
+
     /// Publishes `message` (to any topic on this server, e.g. an approval prompt with `http`
     /// buttons). More than [`MAX_ACTIONS`] buttons is refused before sending.
     pub fn publish(&self, message: &Message) -> Result<Receipt, NotifyError> {

@@ -147,3 +147,25 @@ fn past_its_time_the_program_and_what_it_started_are_killed() {
     }
     assert!(gone(pid), "the background sleep {pid} survived");
 }
+
+#[test]
+fn check_finds_the_program_or_says_it_is_not_runnable() {
+    let path = std::env::var("PATH").ok();
+    let found = command("exit 0", &[]).check(path.as_deref()).unwrap();
+    assert!(found.ends_with("sh"), "{found:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("not-executable");
+    std::fs::write(&plain, "#!/bin/sh\n").unwrap();
+    for program in [
+        plain.to_str().unwrap(),
+        "/nonexistent/notify",
+        "cc-notify-no-such-program",
+    ] {
+        let c = Command::from_config(&CommandConfig {
+            argv: vec![program.into()],
+        })
+        .unwrap();
+        let e = c.check(path.as_deref()).unwrap_err();
+        assert!(matches!(e, NotifyError::Config(_)), "{program}: {e:?}");
+    }
+}

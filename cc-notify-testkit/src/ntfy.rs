@@ -1,5 +1,5 @@
 //! [`FakeNtfy`]: an ntfy server stand-in for JSON publishing (`POST /` or `PUT /`), written
-//! from ntfy's documented publish API: it requires a valid `topic`, checks priority (1-5),
+//! from ntfy's documented publish API (and `GET /v1/health`): it requires a valid `topic`, checks priority (1-5),
 //! tags, the click URL and at most three well-formed actions, refuses a message over 4,096
 //! bytes, and enforces access tokens when told to. Errors use ntfy's shape
 //! `{"code","http","error","link"}` (40101 unauthorized, 40301 forbidden, 42901 too many
@@ -115,6 +115,9 @@ fn check_actions(actions: &Value) -> Result<(), &'static str> {
 
 impl Service for Ntfy {
     fn judge(&mut self, rq: &Request) -> Reply {
+        if rq.path == "/v1/health" && rq.method == "GET" {
+            return Reply::json(200, &json!({"healthy": true}));
+        }
         if rq.path != "/" {
             return error(404, 40401, "page not found");
         }
