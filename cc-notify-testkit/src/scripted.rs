@@ -3,12 +3,15 @@
 //! ([`Fault`]): a 5xx, a 429 with its reset, a hang, a dropped connection.
 
 use std::collections::VecDeque;
+use std::fs::OpenOptions;
+use std::io::Write;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use tiny_http::{Header, Server};
 
 /// A scripted failure for the next request (see [`Fake::script`]); with none queued, the fake
@@ -119,6 +122,7 @@ struct State<S> {
     script: VecDeque<Fault>,
     requests: Vec<Request>,
     held: Vec<tiny_http::Request>,
+    log: Option<PathBuf>,
     stopping: bool,
 }
 
@@ -158,6 +162,7 @@ impl<S: Service> Fake<S> {
                 script: VecDeque::new(),
                 requests: Vec::new(),
                 held: Vec::new(),
+                log: None,
                 stopping: false,
             }),
             changed: Condvar::new(),
@@ -192,6 +197,12 @@ impl<S: Service> Fake<S> {
     /// Runs `f` on the service, e.g. to change what it accepts or read what it stored.
     pub fn with_service<T>(&self, f: impl FnOnce(&mut S) -> T) -> T {
         f(&mut self.shared.lock().service)
+    }
+
+    /// Appends every answered request to `path` as one JSON line
+    /// (`{"method","path","status","body"}`, the body as JSON when it is JSON, else text).
+    pub fn log_requests_to(&self, path: impl Into<PathBuf>) {
+        self.shared.lock().log = Some(path.into());
     }
 
     /// Every request received so far, in order.
@@ -286,6 +297,16 @@ fn serve<S: Service>(server: &Server, shared: &Shared<S>) {
             None => s.service.judge(&record),
         };
         record.status = Some(reply.status);
+        if let Some(path) = &s.log {
+            let body = record
+                .json()
+                .unwrap_or_else(|| Value::String(String::from_utf8_lossy(&record.body).into()));
+            let line = json!({"method": record.method, "path": record.path,
+                "status": reply.status, "body": body});
+            if let Ok(mut f) = OpenOptions::new().create(true).append(true).open(path) {
+                let _ = writeln!(f, "{line}");
+            }
+        }
         s.requests.push(record);
         drop(s);
         shared.changed.notify_all();
