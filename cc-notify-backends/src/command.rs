@@ -39,7 +39,8 @@ pub const MAX_ENV_BYTES: usize = 16 * 1024;
 /// The most of stderr kept for an error message.
 const MAX_STDERR: u64 = 2048;
 
-/// The `[command]` table.
+/// The `[command]` table. Its `Debug` output includes the arguments; log the [`Command`]
+/// instead.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CommandConfig {
@@ -54,8 +55,9 @@ impl CommandConfig {
     }
 }
 
-/// Runs a program per notification.
-#[derive(Debug, Clone)]
+/// Runs a program per notification. `Debug` shows the program, not its arguments (which may
+/// carry a token).
+#[derive(Clone)]
 pub struct Command {
     argv: Vec<String>,
     timeout: Duration,
@@ -235,6 +237,19 @@ impl Notifier for Command {
 
     fn name(&self) -> &str {
         "command"
+    }
+}
+
+impl std::fmt::Debug for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Command")
+            .field("program", &self.argv.first())
+            .field(
+                "arguments",
+                &format_args!("<{} hidden>", self.argv.len().saturating_sub(1)),
+            )
+            .field("timeout", &self.timeout)
+            .finish()
     }
 }
 
