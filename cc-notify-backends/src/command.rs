@@ -16,7 +16,9 @@
 //! * stdout is discarded; the first 2 KiB of stderr go into the error when the program fails.
 //! * Exit 0 is success; 75 (`EX_TEMPFAIL`) a transient failure that is retried; any other
 //!   status a permanent one. Past the time limit (default 10 s) the program and everything it
-//!   started in its process group are killed with SIGKILL and the send is a timeout.
+//!   started in its process group are killed with SIGKILL and the send is a timeout. What the
+//!   program leaves running in its process group is killed at the time limit too, but then
+//!   the program's exit status decides.
 
 use std::io::{Read, Write};
 use std::process::{ExitStatus, Stdio};
@@ -164,9 +166,9 @@ impl Notifier for Command {
         let pid = child.id();
         let stdin = child.stdin.take();
         let stderr = child.stderr.take();
-        // A program that does not read its stdin must not block us: write from a thread and
-        // ignore a closed pipe.
-        let writer = std::thread::spawn(move || {
+        // A program that does not read its stdin must not block us: write from a thread that
+        // is never waited for (it ends when the pipe closes) and ignore a closed pipe.
+        std::thread::spawn(move || {
             if let Some(mut stdin) = stdin {
                 let _ = stdin.write_all(&json);
             }
@@ -196,21 +198,18 @@ impl Notifier for Command {
             kill_group(pid);
             // The group is gone; its pipes close, so the helper threads end.
             let _ = rx.recv();
-            let _ = writer.join();
             return Err(timed_out());
         };
-        let _ = writer.join();
         // The program exited; something it started may still hold stderr open. It gets the
         // rest of the time limit, then its process group (still alive, since it holds the
-        // pipe) is killed.
+        // pipe) is killed; the program's own exit status decides either way.
         let left = self.timeout.saturating_sub(started.elapsed());
-        let stderr = match err_rx.recv_timeout(left) {
-            Ok(text) => text,
-            Err(_) => {
-                kill_group(pid);
-                return Err(timed_out());
-            }
-        };
+        let stderr = err_rx.recv_timeout(left).unwrap_or_else(|_| {
+            kill_group(pid);
+            err_rx
+                .recv_timeout(Duration::from_secs(1))
+                .unwrap_or_default()
+        });
         let status = status.map_err(|e| NotifyError::Unavailable(e.to_string()))?;
         if status.success() {
             return Ok(Receipt::default());
