@@ -115,7 +115,21 @@ pub trait Service: Send + 'static {
     fn too_many(&self, retry_after: u64) -> Reply;
     /// The service's answer with a 5xx `status`.
     fn server_error(&self, status: u16) -> Reply;
+
+    /// Takes over a request whose answer streams (a subscription): returns what writes the
+    /// whole HTTP response to the connection, run on its own thread. `None`: [`judge`] it.
+    ///
+    /// [`judge`]: Service::judge
+    fn stream(&mut self, _rq: &Request) -> Option<Streamer> {
+        None
+    }
+
+    /// The fake is shutting down: every stream must end.
+    fn shutdown(&mut self) {}
 }
+
+/// Writes a streamed HTTP response (status line, headers, body) to the raw connection.
+pub type Streamer = Box<dyn FnOnce(Box<dyn Write + Send>) + Send>;
 
 struct State<S> {
     service: S,
@@ -239,6 +253,7 @@ impl<S: Service> Drop for Fake<S> {
         let held = {
             let mut s = self.shared.lock();
             s.stopping = true;
+            s.service.shutdown();
             std::mem::take(&mut s.held)
         };
         self.shared.changed.notify_all();
@@ -294,7 +309,18 @@ fn serve<S: Service>(server: &Server, shared: &Shared<S>) {
             }
             Some(Fault::ServerError(status)) => s.service.server_error(status),
             Some(Fault::TooManyRequests { retry_after }) => s.service.too_many(retry_after),
-            None => s.service.judge(&record),
+            None => match s.service.stream(&record) {
+                Some(streamer) => {
+                    record.status = Some(200);
+                    s.requests.push(record);
+                    drop(s);
+                    shared.changed.notify_all();
+                    let writer = rq.into_writer();
+                    std::thread::spawn(move || streamer(writer));
+                    continue;
+                }
+                None => s.service.judge(&record),
+            },
         };
         record.status = Some(reply.status);
         if let Some(path) = &s.log {
