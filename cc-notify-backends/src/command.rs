@@ -16,7 +16,9 @@
 //! * stdout is discarded; the first 2 KiB of stderr go into the error when the program fails.
 //! * Exit 0 is success; 75 (`EX_TEMPFAIL`) a transient failure that is retried; any other
 //!   status a permanent one. Past the time limit (default 10 s) the program and everything it
-//!   started in its process group are killed with SIGKILL and the send is a timeout.
+//!   started in its process group are killed with SIGKILL and the send is a timeout. What the
+//!   program leaves running in its process group is killed at the time limit too, but then
+//!   the program's exit status decides.
 
 use std::io::{Read, Write};
 use std::process::{ExitStatus, Stdio};
@@ -39,7 +41,8 @@ pub const MAX_ENV_BYTES: usize = 16 * 1024;
 /// The most of stderr kept for an error message.
 const MAX_STDERR: u64 = 2048;
 
-/// The `[command]` table.
+/// The `[command]` table. Its `Debug` output includes the arguments; log the [`Command`]
+/// instead.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CommandConfig {
@@ -54,8 +57,9 @@ impl CommandConfig {
     }
 }
 
-/// Runs a program per notification.
-#[derive(Debug, Clone)]
+/// Runs a program per notification. `Debug` shows the program, not its arguments (which may
+/// carry a token).
+#[derive(Clone)]
 pub struct Command {
     argv: Vec<String>,
     timeout: Duration,
@@ -86,6 +90,35 @@ impl Command {
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
+    }
+
+    /// Checks that the program can be found and is executable (searching `path`, the value of
+    /// `$PATH`, when it has no slash), for `doctor`; returns where it is.
+    pub fn check(&self, path: Option<&str>) -> Result<std::path::PathBuf, NotifyError> {
+        use std::os::unix::fs::PermissionsExt;
+        let program = self.argv.first().map(String::as_str).unwrap_or_default();
+        let runnable = |p: &std::path::Path| {
+            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        };
+        let found = if program.contains('/') {
+            Some(std::path::PathBuf::from(program)).filter(|p| runnable(p))
+        } else {
+            path.unwrap_or_default()
+                .split(':')
+                .filter(|d| !d.is_empty())
+                .map(|d| std::path::Path::new(d).join(program))
+                .find(|p| runnable(p))
+        };
+        found.ok_or_else(|| {
+            NotifyError::Config(format!(
+                "[command] {program:?} is not an executable file{}",
+                if program.contains('/') {
+                    ""
+                } else {
+                    " in $PATH"
+                }
+            ))
+        })
     }
 
     fn env(n: &Notification) -> Vec<(&'static str, String)> {
@@ -133,9 +166,9 @@ impl Notifier for Command {
         let pid = child.id();
         let stdin = child.stdin.take();
         let stderr = child.stderr.take();
-        // A program that does not read its stdin must not block us: write from a thread and
-        // ignore a closed pipe.
-        let writer = std::thread::spawn(move || {
+        // A program that does not read its stdin must not block us: write from a thread that
+        // is never waited for (it ends when the pipe closes) and ignore a closed pipe.
+        std::thread::spawn(move || {
             if let Some(mut stdin) = stdin {
                 let _ = stdin.write_all(&json);
             }
@@ -165,21 +198,18 @@ impl Notifier for Command {
             kill_group(pid);
             // The group is gone; its pipes close, so the helper threads end.
             let _ = rx.recv();
-            let _ = writer.join();
             return Err(timed_out());
         };
-        let _ = writer.join();
         // The program exited; something it started may still hold stderr open. It gets the
         // rest of the time limit, then its process group (still alive, since it holds the
-        // pipe) is killed.
+        // pipe) is killed; the program's own exit status decides either way.
         let left = self.timeout.saturating_sub(started.elapsed());
-        let stderr = match err_rx.recv_timeout(left) {
-            Ok(text) => text,
-            Err(_) => {
-                kill_group(pid);
-                return Err(timed_out());
-            }
-        };
+        let stderr = err_rx.recv_timeout(left).unwrap_or_else(|_| {
+            kill_group(pid);
+            err_rx
+                .recv_timeout(Duration::from_secs(1))
+                .unwrap_or_default()
+        });
         let status = status.map_err(|e| NotifyError::Unavailable(e.to_string()))?;
         if status.success() {
             return Ok(Receipt::default());
@@ -206,6 +236,19 @@ impl Notifier for Command {
 
     fn name(&self) -> &str {
         "command"
+    }
+}
+
+impl std::fmt::Debug for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Command")
+            .field("program", &self.argv.first())
+            .field(
+                "arguments",
+                &format_args!("<{} hidden>", self.argv.len().saturating_sub(1)),
+            )
+            .field("timeout", &self.timeout)
+            .finish()
     }
 }
 

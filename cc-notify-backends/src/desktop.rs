@@ -26,7 +26,8 @@ use std::time::Duration;
 use cc_notify_core::{Kind, Notification, Notifier, NotifyError, Receipt};
 use rustbus::connection::Timeout;
 use rustbus::connection::ll_conn::force_finish_on_error;
-use rustbus::wire::errors::MarshalError;
+use rustbus::message_builder::MarshalledMessage;
+use rustbus::wire::errors::{MarshalError, UnmarshalError};
 use rustbus::wire::marshal::MarshalContext;
 use rustbus::wire::marshal::traits::SignatureBuffer;
 use rustbus::{Marshal, MessageBuilder, MessageType, RpcConn, Signature};
@@ -108,7 +109,6 @@ impl Desktop {
     /// Shows `n`, replacing the notification with id `replaces` (0: none); returns the id the
     /// daemon gave the new one.
     pub fn send_replacing(&self, n: &Notification, replaces: u32) -> Result<u32, NotifyError> {
-        let addr = unix_addr(&self.bus).map_err(NotifyError::Config)?;
         let urgency: u8 = match n.kind {
             Kind::Progress => 0,
             Kind::Done => 1,
@@ -116,35 +116,65 @@ impl Desktop {
         };
         let stack_tag = n.session_id.as_ref().map(|s| format!("cc-notify-{s}"));
         let (summary, body) = (n.title.clone(), escape_markup(&n.body));
-        let timeout = self.timeout;
-        // rustbus's connect and authentication block without a bound; run the exchange on its
-        // own thread and give up on it past the timeout.
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let result = (|| -> Result<u32, NotifyError> {
-                let mut conn = RpcConn::connect_to_path(addr, Timeout::Duration(timeout))
-                    .map_err(|e| classify(&e))?;
-                let mut call = MessageBuilder::new()
-                    .call("Notify")
-                    .with_interface("org.freedesktop.Notifications")
-                    .on("/org/freedesktop/Notifications")
-                    .at("org.freedesktop.Notifications")
-                    .build();
+        self.exchange(
+            "Notify",
+            move |call| {
                 let mut hints: HashMap<&str, Hint<'_>> = HashMap::new();
                 hints.insert("urgency", Hint::Byte(urgency));
                 if let Some(tag) = &stack_tag {
                     hints.insert("x-dunst-stack-tag", Hint::Str(tag));
                 }
                 let actions: &[&str] = &[];
-                let marshal = |e: MarshalError| NotifyError::Config(format!("D-Bus: {e}"));
-                call.body.push_param(APP_NAME).map_err(marshal)?;
-                call.body.push_param(replaces).map_err(marshal)?;
-                call.body.push_param("").map_err(marshal)?;
-                call.body.push_param(summary.as_str()).map_err(marshal)?;
-                call.body.push_param(body.as_str()).map_err(marshal)?;
-                call.body.push_param(actions).map_err(marshal)?;
-                call.body.push_param(&hints).map_err(marshal)?;
-                call.body.push_param(-1i32).map_err(marshal)?;
+                call.body.push_param(APP_NAME)?;
+                call.body.push_param(replaces)?;
+                call.body.push_param("")?;
+                call.body.push_param(summary.as_str())?;
+                call.body.push_param(body.as_str())?;
+                call.body.push_param(actions)?;
+                call.body.push_param(&hints)?;
+                call.body.push_param(-1i32)
+            },
+            |reply| reply.body.parser().get::<u32>(),
+        )
+    }
+
+    /// The daemon's `GetServerInformation`: (name, vendor, version, spec version), for
+    /// `doctor` — e.g. `("dunst", "knopwob", "1.9.0 (2022-06-27)", "1.2")`.
+    pub fn server_information(&self) -> Result<[String; 4], NotifyError> {
+        self.exchange(
+            "GetServerInformation",
+            |_| Ok(()),
+            |reply| {
+                let mut p = reply.body.parser();
+                let mut next = || p.get::<&str>().map(str::to_owned);
+                Ok([next()?, next()?, next()?, next()?])
+            },
+        )
+    }
+
+    /// Calls `member` on the notification daemon and reads its reply, the whole exchange
+    /// bounded by the timeout. rustbus's connect and authentication block without a bound,
+    /// so the exchange runs on its own thread, abandoned past the timeout.
+    fn exchange<T: Send + 'static>(
+        &self,
+        member: &'static str,
+        params: impl FnOnce(&mut MarshalledMessage) -> Result<(), MarshalError> + Send + 'static,
+        read: impl FnOnce(&MarshalledMessage) -> Result<T, UnmarshalError> + Send + 'static,
+    ) -> Result<T, NotifyError> {
+        let addr = unix_addr(&self.bus).map_err(NotifyError::Config)?;
+        let timeout = self.timeout;
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let result = (|| -> Result<T, NotifyError> {
+                let mut conn = RpcConn::connect_to_path(addr, Timeout::Duration(timeout))
+                    .map_err(|e| classify(&e))?;
+                let mut call = MessageBuilder::new()
+                    .call(member)
+                    .with_interface("org.freedesktop.Notifications")
+                    .on("/org/freedesktop/Notifications")
+                    .at("org.freedesktop.Notifications")
+                    .build();
+                params(&mut call).map_err(|e| NotifyError::Config(format!("D-Bus: {e}")))?;
                 let serial = conn
                     .send_message(&mut call)
                     .map_err(|e| classify(&e))?
@@ -155,11 +185,11 @@ impl Desktop {
                     .wait_response(serial, Timeout::Duration(timeout))
                     .map_err(|e| classify(&e))?;
                 match reply.typ {
-                    MessageType::Reply => reply.body.parser().get::<u32>().map_err(|e| {
-                        NotifyError::Unavailable(format!("D-Bus: unreadable Notify reply: {e}"))
+                    MessageType::Reply => read(&reply).map_err(|e| {
+                        NotifyError::Unavailable(format!("D-Bus: unreadable {member} reply: {e}"))
                     }),
                     _ => {
-                        let name = reply.dynheader.error_name.unwrap_or_default();
+                        let name = reply.dynheader.error_name.clone().unwrap_or_default();
                         let text = reply
                             .body
                             .parser()

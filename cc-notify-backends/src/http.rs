@@ -75,6 +75,28 @@ pub(crate) fn post_json(
         .json(body)
         .and_then(|r| r.send())
         .map_err(|e| classify(&e, secret))?;
+    read_answer(response, secret)
+}
+
+/// GETs `url`, bounded like [`post_json`].
+pub(crate) fn get(
+    url: &str,
+    headers: &[(&'static str, String)],
+    timeouts: Timeouts,
+    secret: &Secret,
+) -> Result<Answer, NotifyError> {
+    let mut rq = attohttpc::get(url)
+        .connect_timeout(timeouts.connect)
+        .read_timeout(timeouts.read)
+        .timeout(timeouts.read)
+        .follow_redirects(false);
+    for (name, value) in headers {
+        rq = rq.header(*name, value.as_str());
+    }
+    read_answer(rq.send().map_err(|e| classify(&e, secret))?, secret)
+}
+
+fn read_answer(response: attohttpc::Response, secret: &Secret) -> Result<Answer, NotifyError> {
     let (status, headers, reader) = response.split();
     let mut body = Vec::new();
     reader

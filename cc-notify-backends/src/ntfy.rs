@@ -69,8 +69,9 @@ impl NtfyConfig {
     }
 }
 
-/// One action button of an ntfy message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One action button of an ntfy message. `Debug` shows header names, not their values (an
+/// `Authorization` for the response topic is a credential).
+#[derive(Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "action", rename_all = "lowercase")]
 pub enum Action {
     /// Opens `url` on the phone.
@@ -98,6 +99,38 @@ pub enum Action {
         /// Dismiss the notification when the request succeeds.
         clear: bool,
     },
+}
+
+impl fmt::Debug for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::View { label, url, clear } => f
+                .debug_struct("View")
+                .field("label", label)
+                .field("url", url)
+                .field("clear", clear)
+                .finish(),
+            Action::Http {
+                label,
+                url,
+                method,
+                headers,
+                body,
+                clear,
+            } => f
+                .debug_struct("Http")
+                .field("label", label)
+                .field("url", url)
+                .field("method", method)
+                .field(
+                    "headers",
+                    &headers.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+                )
+                .field("body", body)
+                .field("clear", clear)
+                .finish(),
+        }
+    }
 }
 
 fn as_map<S: serde::Serializer>(pairs: &[(String, String)], s: S) -> Result<S::Ok, S::Error> {
@@ -207,6 +240,37 @@ impl Ntfy {
             tags: vec![emoji.into(), n.kind.as_str().into()],
             click: n.url.clone(),
             actions,
+        }
+    }
+
+    /// Asks the server whether it is up (`GET <url>/v1/health`, `{"healthy":true}`), for
+    /// `doctor`. It does not check the token or the topic's permissions: a test push does.
+    pub fn check(&self) -> Result<(), NotifyError> {
+        let answer = http::get(
+            &format!("{}/v1/health", self.url),
+            &[],
+            self.timeouts,
+            &self.token,
+        )?;
+        #[derive(Deserialize)]
+        struct Health {
+            healthy: bool,
+        }
+        match serde_json::from_slice::<Health>(&answer.body) {
+            Ok(Health { healthy: true }) if answer.status == 200 => Ok(()),
+            Ok(_) => Err(NotifyError::Unavailable(
+                "the server says it is not healthy".into(),
+            )),
+            Err(_) => Err(http::classify_status(
+                if answer.status == 200 {
+                    502
+                } else {
+                    answer.status
+                },
+                None,
+                http::unix_now(),
+                format!("{} is not an ntfy health answer", answer.snippet()),
+            )),
         }
     }
 
@@ -333,6 +397,23 @@ mod tests {
         c.token = Secret::new("tk_abc\r\nX-Evil: 1");
         let e = Ntfy::from_config(&c).unwrap_err().to_string();
         assert!(e.contains("token") && !e.contains("tk_abc"), "{e}");
+    }
+
+    #[test]
+    fn debug_hides_action_header_values() {
+        let a = Action::Http {
+            label: "Allow".into(),
+            url: "https://n.example/resp".into(),
+            method: "POST".into(),
+            headers: vec![("Authorization".into(), "Bearer tk_hidden".into())],
+            body: String::new(),
+            clear: true,
+        };
+        let shown = format!("{a:?}");
+        assert!(
+            shown.contains("Authorization") && !shown.contains("tk_hidden"),
+            "{shown}"
+        );
     }
 
     #[test]

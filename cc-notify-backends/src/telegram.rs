@@ -154,6 +154,17 @@ impl Telegram {
         v
     }
 
+    /// Checks the token with `getMe`, for `doctor`; returns the bot's `@username`. It does not
+    /// check the chat: a test message does ("chat not found" until the user has written to
+    /// the bot).
+    pub fn check(&self) -> Result<String, NotifyError> {
+        let me = self.call("getMe", &json!({}))?;
+        Ok(format!(
+            "@{}",
+            me.get("username").and_then(Value::as_str).unwrap_or("?")
+        ))
+    }
+
     /// Calls Bot API `method` with `body`; the decoded `result` on success.
     pub fn call(&self, method: &str, body: &Value) -> Result<Value, NotifyError> {
         let url = format!("{}/bot{}/{method}", self.api_url, self.token.expose());

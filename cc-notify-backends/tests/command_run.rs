@@ -147,3 +147,48 @@ fn past_its_time_the_program_and_what_it_started_are_killed() {
     }
     assert!(gone(pid), "the background sleep {pid} survived");
 }
+
+#[test]
+fn check_finds_the_program_or_says_it_is_not_runnable() {
+    let path = std::env::var("PATH").ok();
+    let found = command("exit 0", &[]).check(path.as_deref()).unwrap();
+    assert!(found.ends_with("sh"), "{found:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("not-executable");
+    std::fs::write(&plain, "#!/bin/sh\n").unwrap();
+    for program in [
+        plain.to_str().unwrap(),
+        "/nonexistent/notify",
+        "cc-notify-no-such-program",
+    ] {
+        let c = Command::from_config(&CommandConfig {
+            argv: vec![program.into()],
+        })
+        .unwrap();
+        let e = c.check(path.as_deref()).unwrap_err();
+        assert!(matches!(e, NotifyError::Config(_)), "{program}: {e:?}");
+    }
+}
+
+#[test]
+fn a_background_child_holding_the_pipes_neither_stalls_nor_fails_the_send() {
+    // The program exits 0 at once, leaving a child that holds stdin and stderr and reads
+    // nothing, with more on stdin than a pipe buffers: the send succeeds (no retry, no
+    // duplicate push) and the child is killed at the time limit.
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("pid");
+    let body = "x".repeat(1 << 20);
+    command(
+        r#"sleep 30 & echo $! > "$1"; exit 0"#,
+        &[pidfile.to_str().unwrap()],
+    )
+    .send(&Notification::new(Kind::Done, "t", body.as_str()))
+    .unwrap();
+    let pid = std::fs::read_to_string(&pidfile).unwrap();
+    let pid = pid.trim();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !gone(pid) && Instant::now() < deadline {
+        std::thread::yield_now();
+    }
+    assert!(gone(pid), "the background sleep {pid} survived");
+}

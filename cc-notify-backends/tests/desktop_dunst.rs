@@ -290,3 +290,12 @@ fn separate_processes_replace_through_the_id_or_the_stack_tag() {
         .collect();
     assert_eq!(summaries, ["c: failed"]);
 }
+
+#[test]
+#[ignore = "needs dunst, Xvfb and dbus-launch (.ci/desktop-setup.sh)"]
+fn server_information_names_the_daemon() {
+    let s = Session::start();
+    let [name, _vendor, _version, spec] = s.desktop().server_information().expect(NEEDS);
+    assert_eq!(name, "dunst");
+    assert!(spec.starts_with("1."), "{spec}");
+}

@@ -198,3 +198,13 @@ fn a_message_over_4096_bytes_is_cut_so_the_server_takes_it() {
     assert!(got.len() <= 4096 && got.ends_with('…'), "{}", got.len());
     assert!(body.starts_with(got.trim_end_matches('…')));
 }
+
+#[test]
+fn check_asks_the_health_endpoint() {
+    let fake = FakeNtfy::start();
+    let sender = ntfy(&fake, "t", "");
+    sender.check().unwrap();
+    assert_eq!(fake.requests()[0].path, "/v1/health");
+    fake.script(Fault::ServerError(503));
+    assert!(sender.check().unwrap_err().is_transient());
+}

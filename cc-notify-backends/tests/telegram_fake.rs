@@ -177,3 +177,25 @@ fn a_long_emoji_body_is_cut_to_what_telegram_accepts() {
     let text = &fake.sent()[0].text;
     assert!(text.encode_utf16().count() <= 4096 && text.ends_with('…'));
 }
+
+#[test]
+fn check_reads_the_bot_name_and_refuses_a_wrong_token() {
+    let fake = fake();
+    let name = telegram(&fake, EXAMPLE_TOKEN, "1").check().unwrap();
+    assert_eq!(name, "@cc_notify_test_bot");
+    assert_eq!(
+        fake.requests()[0].path,
+        format!("/bot{EXAMPLE_TOKEN}/getMe")
+    );
+    let e = telegram(&fake, "1:nope", "1").check().unwrap_err();
+    assert!(
+        matches!(
+            e,
+            NotifyError::Rejected {
+                status: Some(401),
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+}

@@ -13,6 +13,7 @@
 
 pub mod activity;
 pub mod agent;
+pub mod approval;
 pub mod decision;
 pub mod decision_log;
 pub mod delay;

@@ -3,12 +3,15 @@
 //! ([`Fault`]): a 5xx, a 429 with its reset, a hang, a dropped connection.
 
 use std::collections::VecDeque;
+use std::fs::OpenOptions;
+use std::io::Write;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use tiny_http::{Header, Server};
 
 /// A scripted failure for the next request (see [`Fake::script`]); with none queued, the fake
@@ -112,13 +115,28 @@ pub trait Service: Send + 'static {
     fn too_many(&self, retry_after: u64) -> Reply;
     /// The service's answer with a 5xx `status`.
     fn server_error(&self, status: u16) -> Reply;
+
+    /// Takes over a request whose answer streams (a subscription): returns what writes the
+    /// whole HTTP response to the connection, run on its own thread. `None`: [`judge`] it.
+    ///
+    /// [`judge`]: Service::judge
+    fn stream(&mut self, _rq: &Request) -> Option<Streamer> {
+        None
+    }
+
+    /// The fake is shutting down: every stream must end.
+    fn shutdown(&mut self) {}
 }
+
+/// Writes a streamed HTTP response (status line, headers, body) to the raw connection.
+pub type Streamer = Box<dyn FnOnce(Box<dyn Write + Send>) + Send>;
 
 struct State<S> {
     service: S,
     script: VecDeque<Fault>,
     requests: Vec<Request>,
     held: Vec<tiny_http::Request>,
+    log: Option<PathBuf>,
     stopping: bool,
 }
 
@@ -158,6 +176,7 @@ impl<S: Service> Fake<S> {
                 script: VecDeque::new(),
                 requests: Vec::new(),
                 held: Vec::new(),
+                log: None,
                 stopping: false,
             }),
             changed: Condvar::new(),
@@ -194,6 +213,12 @@ impl<S: Service> Fake<S> {
         f(&mut self.shared.lock().service)
     }
 
+    /// Appends every answered request to `path` as one JSON line
+    /// (`{"method","path","status","body"}`, the body as JSON when it is JSON, else text).
+    pub fn log_requests_to(&self, path: impl Into<PathBuf>) {
+        self.shared.lock().log = Some(path.into());
+    }
+
     /// Every request received so far, in order.
     pub fn requests(&self) -> Vec<Request> {
         self.shared.lock().requests.clone()
@@ -228,6 +253,7 @@ impl<S: Service> Drop for Fake<S> {
         let held = {
             let mut s = self.shared.lock();
             s.stopping = true;
+            s.service.shutdown();
             std::mem::take(&mut s.held)
         };
         self.shared.changed.notify_all();
@@ -283,9 +309,30 @@ fn serve<S: Service>(server: &Server, shared: &Shared<S>) {
             }
             Some(Fault::ServerError(status)) => s.service.server_error(status),
             Some(Fault::TooManyRequests { retry_after }) => s.service.too_many(retry_after),
-            None => s.service.judge(&record),
+            None => match s.service.stream(&record) {
+                Some(streamer) => {
+                    record.status = Some(200);
+                    s.requests.push(record);
+                    drop(s);
+                    shared.changed.notify_all();
+                    let writer = rq.into_writer();
+                    std::thread::spawn(move || streamer(writer));
+                    continue;
+                }
+                None => s.service.judge(&record),
+            },
         };
         record.status = Some(reply.status);
+        if let Some(path) = &s.log {
+            let body = record
+                .json()
+                .unwrap_or_else(|| Value::String(String::from_utf8_lossy(&record.body).into()));
+            let line = json!({"method": record.method, "path": record.path,
+                "status": reply.status, "body": body});
+            if let Ok(mut f) = OpenOptions::new().create(true).append(true).open(path) {
+                let _ = writeln!(f, "{line}");
+            }
+        }
         s.requests.push(record);
         drop(s);
         shared.changed.notify_all();
