@@ -83,6 +83,8 @@ pub fn redact(text: &str) -> Cow<'_, str> {
                 plain_until = plain_until.max(end);
                 i += 1;
             }
+            // Nothing starts inside a word: go to its end.
+            None if matches!(TRIGGER[usize::from(c)], Trigger::Word) => i = run(b, i + 1, is_word),
             _ => i += 1,
         }
     }

@@ -258,6 +258,9 @@ pub(super) fn at_comma(b: &[u8], i: usize) -> Option<Hit> {
 
 /// A `>` at `i` that closes `<key>`: the element's text, on its own lines or not.
 pub(super) fn xml_element(b: &[u8], i: usize) -> Option<Hit> {
+    if i == 0 || !(is_tok(b[i - 1]) || b[i - 1] == b'.') {
+        return None;
+    }
     let from = i.saturating_sub(80);
     let open = from + b[from..i].iter().rposition(|&c| c == b'<')?;
     let name = &b[open + 1..i];
