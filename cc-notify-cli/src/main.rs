@@ -11,6 +11,7 @@ mod deliver;
 mod delivery_health;
 mod demo;
 mod doctor;
+mod handoff;
 mod hook;
 mod local;
 mod notifiers;

@@ -38,7 +38,7 @@ pub mod tty;
 pub use activity::{Activity, ActivityProbe, ProbeError};
 pub use decision::DecisionKind;
 pub use delay::{Bands, DelayPolicy};
-pub use engine::{Action, Context, EngineConfig, HeadlessPolicy, PushPlan};
+pub use engine::{Action, Context, EngineConfig, HeadlessPolicy};
 pub use event::{Agent, Event, EventKind};
 pub use notification::{Kind, Notification};
 pub use notifier::{Notifier, NotifyError, Receipt};

@@ -11,7 +11,7 @@ use crate::outcome::{TurnSignals, classify};
 use crate::render::{self, Headline};
 use crate::state::{Pending, SessionState, Turn};
 
-use super::{Action, Context, EngineConfig, HeadlessPolicy, PushPlan};
+use super::{Action, Context, EngineConfig, HeadlessPolicy};
 
 /// A push the step wants to schedule, before the rules that may stop it.
 pub(super) struct Push {
@@ -150,18 +150,16 @@ pub(super) fn schedule(
     let id = state.next_push_id;
     state.next_push_id = id.saturating_add(1);
     let delay_ms = u64::try_from(push.delay.as_millis()).unwrap_or(u64::MAX);
-    state.pending = Some(Pending {
-        id,
-        kind,
-        scheduled_ms: ctx.now_ms,
-        fire_at_ms: ctx.now_ms.saturating_add(delay_ms),
-        deliverer: None,
-    });
-    actions.push(Action::Schedule(PushPlan {
+    let pending = Pending {
         id,
         notification: push.notification,
-        delay: push.delay,
+        scheduled_ms: ctx.now_ms,
+        fire_at_ms: ctx.now_ms.saturating_add(delay_ms),
         // A session without a terminal has no typing to watch.
         presence_checked: push.presence_checked && !ctx.headless,
-    }));
+        terminal: None,
+        deliverer: None,
+    };
+    state.pending = Some(pending.clone());
+    actions.push(Action::Schedule(pending));
 }

@@ -29,6 +29,8 @@ pub fn step(
         cfg,
         actions: Vec::new(),
     };
+    // A session that ended and still hears from its agent was resumed.
+    s.state.ended = false;
     s.answer_pending_question();
     if cfg.progress {
         s.advance_progress();
@@ -82,7 +84,8 @@ impl Step<'_> {
             self.event.kind,
             EventKind::NeedsInput { .. } | EventKind::Notice { .. }
         );
-        if !attention && let Some(p) = self.state.pending.take_if(|p| p.kind == Kind::NeedsInput) {
+        if !attention && let Some(p) = self.state.pending.take_if(|p| p.kind() == Kind::NeedsInput)
+        {
             let reason = format!("answered ({} followed)", self.event.name());
             self.actions.push(cancel(p, reason));
         }
@@ -226,7 +229,7 @@ impl Step<'_> {
     /// The agent waits for the user: a NeedsInput push, unless one is pending, or (for an idle
     /// prompt) the turn already has its push.
     fn needs_input(&mut self, need: InputNeed, message: Option<&str>) {
-        let pending_kind = self.state.pending.as_ref().map(|p| p.kind);
+        let pending_kind = self.state.pending.as_ref().map(|p| p.kind());
         let delivered = self.state.turn.as_ref().is_some_and(|t| t.push_delivered);
         if pending_kind == Some(Kind::NeedsInput) {
             self.actions.push(record(
@@ -284,7 +287,7 @@ impl Step<'_> {
             let push = turn_end_push(&signals, api_error, &turn, self.event, self.ctx, self.cfg);
             self.schedule(push);
         }
-        self.actions.push(Action::Forget);
+        self.state.ended = true;
     }
 
     fn schedule(&mut self, push: Push) {
