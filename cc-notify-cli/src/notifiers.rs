@@ -6,8 +6,8 @@ use cc_notify_pushover::Pushover;
 use cc_notify_core::store::StateDir;
 
 use crate::config::Config;
-use crate::delivery_health::{self, FailureMark};
 use crate::local::LocalNotifier;
+use crate::outbox::{self, FailureMark};
 
 /// Pushover when credentials are configured, else the local notifier. A Pushover
 /// configuration that is present but invalid fails every send, saying why.
@@ -63,22 +63,22 @@ pub fn deliver(
     notifier: &dyn Notifier,
     n: &Notification,
 ) -> Outcome {
-    if let Some(mark) = delivery_health::active_failure(dir, config) {
+    if let Some(mark) = outbox::active_failure(dir, config) {
         return Outcome::Held(mark);
     }
-    let flushed = delivery_health::flush(dir, config, &mut |queued| {
+    let flushed = outbox::flush(dir, config, &mut |queued| {
         let result = notifier.send(queued).map(drop);
-        delivery_health::record_outcome(dir, config, result.as_ref().map(|_| ()));
+        outbox::record_outcome(dir, config, result.as_ref().map(|_| ()));
         result
     });
     if let Err(e) = flushed {
         // Still failing: this push waits behind the older ones instead of overtaking them.
         if e.is_transient() {
-            delivery_health::enqueue(dir, n);
+            outbox::enqueue(dir, n);
             return Outcome::Queued(e);
         }
         // An older push was just refused, marking the notifier: hold this one too.
-        if let Some(mark) = delivery_health::active_failure(dir, config) {
+        if let Some(mark) = outbox::active_failure(dir, config) {
             return Outcome::Held(mark);
         }
     }
@@ -89,15 +89,15 @@ pub fn deliver(
         &mut std::thread::sleep,
     ) {
         Ok(receipt) => {
-            delivery_health::record_outcome(dir, config, Ok(()));
+            outbox::record_outcome(dir, config, Ok(()));
             Outcome::Sent(receipt)
         }
         Err(e) if e.is_transient() => {
-            delivery_health::enqueue(dir, n);
+            outbox::enqueue(dir, n);
             Outcome::Queued(e)
         }
         Err(e) => {
-            delivery_health::record_outcome(dir, config, Err(&e));
+            outbox::record_outcome(dir, config, Err(&e));
             Outcome::Refused(e)
         }
     }

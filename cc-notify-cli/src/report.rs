@@ -142,15 +142,14 @@ pub fn status(args: Vec<OsString>) -> ExitCode {
             );
         }
     }
-    let queued = crate::delivery_health::queued(&dir);
+    let queued = crate::outbox::queued(&dir);
     if queued > 0 {
         println!("{queued} push(es) wait in the outbox for a retry.");
     }
     // A broken config is `doctor`'s to report; no mark is shown without a readable one.
     let config = crate::config::config_path()
         .and_then(|path| crate::config::load(&path, &runtime::env_var).ok());
-    if let Some(mark) = config.and_then(|c| crate::delivery_health::active_failure(&dir, &c.config))
-    {
+    if let Some(mark) = config.and_then(|c| crate::outbox::active_failure(&dir, &c.config)) {
         println!(
             "Pushes are held {}: the notifier refused them ({}); see `cc-notify doctor`.",
             mark.until_text(),

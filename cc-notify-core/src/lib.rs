@@ -16,6 +16,7 @@ pub mod agent;
 pub mod decision;
 pub mod decision_log;
 pub mod delay;
+pub mod delivery;
 pub mod engine;
 pub mod event;
 #[doc(hidden)]
