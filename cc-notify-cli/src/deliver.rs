@@ -10,13 +10,14 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use cc_notify_core::decision_log::LogRecord;
+use cc_notify_core::delivery::{Carrying, Outcome};
 use cc_notify_core::engine::{self, FireVerdict};
 use cc_notify_core::presence::{Watch, WatchStep};
 use cc_notify_core::store::StateDir;
-use cc_notify_core::{ActivityProbe, DecisionKind, Kind, Notification, NotifyError, tty};
+use cc_notify_core::{ActivityProbe, DecisionKind, Kind, Notification, tty};
 
 use crate::handoff::{self, Job, Watching};
-use crate::notifiers::{self, Outcome};
+use crate::notifiers;
 use crate::runtime::{self, Runtime, now_ms};
 use crate::session_file::{self, SessionFile};
 use crate::stop_signals::{StopSignals, Stopped};
@@ -113,11 +114,6 @@ fn wait(watching: &Watching, stop: &StopSignals) -> WaitEnd {
 
 const USAGE: &str = "deliver: --session ID (--push N | --progress)";
 
-/// The first 120 characters of a body, on one line.
-fn preview(body: &str) -> String {
-    cc_notify_core::text::truncate_chars(body, 120).replace('\n', " ")
-}
-
 struct Deliverer<'a> {
     dir: &'a StateDir,
     session: &'a str,
@@ -171,29 +167,8 @@ impl Deliverer<'_> {
                 }
             });
             let Some(Some(n)) = next else { return };
-            let name = notifier.name();
             let outcome = notifiers::deliver(self.dir, &rt.config, notifier.as_ref(), &n);
-            let (decision, reason) = match outcome {
-                Outcome::Sent(_) => (
-                    DecisionKind::Fired,
-                    format!("progress sent via {name}: {}", preview(&n.body)),
-                ),
-                Outcome::Held(mark) => (
-                    DecisionKind::Suppressed,
-                    format!(
-                        "progress not sent: {name} refused earlier ({})",
-                        mark.reason
-                    ),
-                ),
-                Outcome::Queued(e) => (
-                    DecisionKind::Queued,
-                    format!("progress push kept for a retry: {e}"),
-                ),
-                Outcome::Refused(e) => (
-                    DecisionKind::Failed,
-                    format!("progress push refused via {name}: {e}"),
-                ),
-            };
+            let (decision, reason) = outcome.decision(notifier.name(), &n, Carrying::Progress);
             let mut rec = LogRecord::new(now_ms(), decision, reason);
             rec.session = Some(self.session.to_owned());
             rec.kind = Some(n.kind);
@@ -245,42 +220,9 @@ impl Deliverer<'_> {
 
     fn send(&self, push: u64, n: &Notification, rt: &Runtime) {
         let notifier = notifiers::build(&rt.config);
-        let name = notifier.name().to_owned();
         let outcome = notifiers::deliver(self.dir, &rt.config, notifier.as_ref(), n);
-        let (decision, reason, delivered) = match outcome {
-            Outcome::Sent(receipt) => {
-                let mut detail = format!("sent via {name}: “{}” — {}", n.title, preview(&n.body));
-                if let Some(id) = receipt.request_id {
-                    detail.push_str(&format!(" (request {id})"));
-                }
-                (DecisionKind::Fired, detail, true)
-            }
-            Outcome::Held(mark) => (
-                DecisionKind::Suppressed,
-                format!(
-                    "not sent: {name} refused earlier ({}); fix the configuration, then run `cc-notify doctor`",
-                    mark.reason
-                ),
-                false,
-            ),
-            Outcome::Queued(e) => (
-                DecisionKind::Queued,
-                format!("temporary failure via {name}, kept for the next delivery: {e}"),
-                false,
-            ),
-            Outcome::Refused(e @ NotifyError::QuotaExhausted { .. }) => (
-                DecisionKind::Failed,
-                format!("{name} refused: {e}; pushes are held until then"),
-                false,
-            ),
-            Outcome::Refused(e) => (
-                DecisionKind::Failed,
-                format!(
-                    "permanent failure via {name}, no more pushes until the configuration changes: {e}"
-                ),
-                false,
-            ),
-        };
+        let delivered = matches!(outcome, Outcome::Sent(_));
+        let (decision, reason) = outcome.decision(notifier.name(), n, Carrying::Push);
         self.log(decision, Some(n.kind), reason);
         self.with_session(|f| {
             if delivered {

@@ -176,7 +176,6 @@ impl Outbox {
 
 /// How one delivery ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum Outcome {
     /// Sent.
     Sent(Receipt),
@@ -274,7 +273,6 @@ enum Phase {
 
 /// What to do next in a [`Delivery`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum DeliveryStep {
     /// Send the outbox's head, then report with [`Delivery::after`] (and
     /// [`Outbox::settle_head`]).
@@ -312,6 +310,12 @@ impl Delivery {
             (None, false) => DeliveryStep::Send,
         };
         (delivery, step)
+    }
+
+    /// The outbox turned out to hold nothing more to send: go on with the push.
+    pub fn outbox_empty(&mut self) -> DeliveryStep {
+        self.phase = Phase::Push;
+        DeliveryStep::Send
     }
 
     /// The next step after a send (of the outbox's head or of the push) ended with `result` at
