@@ -89,6 +89,19 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
 /// Waits the delay and the grace period while watching the terminal.
 fn wait(watching: &Watching, stop: &StopSignals) -> WaitEnd {
     let probe = watching.tty.clone().map(tty::TtyProbe::new);
+    watch_until_due(
+        watching,
+        probe.as_ref().map(|p| p as &dyn ActivityProbe),
+        stop,
+    )
+}
+
+/// Waits the delay and the grace period while `probe` (if any) watches for the user.
+fn watch_until_due(
+    watching: &Watching,
+    probe: Option<&dyn ActivityProbe>,
+    stop: &StopSignals,
+) -> WaitEnd {
     let baseline = watching.baseline.filter(|_| probe.is_some());
     let mut watch = Watch::new(
         baseline,
@@ -98,7 +111,7 @@ fn wait(watching: &Watching, stop: &StopSignals) -> WaitEnd {
     );
     loop {
         let now = now_ms();
-        let sample = probe.as_ref().and_then(|p| p.sample().ok());
+        let sample = probe.and_then(|p| p.sample().ok());
         match watch.observe(now, sample) {
             WatchStep::Send => return WaitEnd::Due,
             WatchStep::Skip { .. } => return WaitEnd::Typing,

@@ -173,7 +173,7 @@ fn handle(dir: &StateDir, rt: &Runtime, event: &Event, now: u64) {
                 file.progress_queue.extend(notifications);
                 let running = file
                     .progress_sender
-                    .is_some_and(|p| tty::is_same_process(p.pid, p.start_time));
+                    .is_some_and(|p| crate::process::is_same_process(p.pid, p.start_time));
                 let outcome = if running {
                     "queued behind the progress sender already running".to_owned()
                 } else {

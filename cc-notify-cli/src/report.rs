@@ -4,7 +4,6 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 
 use cc_notify_core::decision_log::{self, LogRecord};
-use cc_notify_core::tty;
 
 use crate::runtime::{self, now_ms};
 use crate::session_file::SessionFile;
@@ -128,7 +127,7 @@ pub fn status(args: Vec<OsString>) -> ExitCode {
             };
             let alive = pending
                 .deliverer
-                .is_some_and(|d| tty::is_same_process(d.pid, d.start_time));
+                .is_some_and(|d| crate::process::is_same_process(d.pid, d.start_time));
             println!(
                 "      pending {} push #{}: {when}{}  — {}",
                 pending.kind().as_str(),

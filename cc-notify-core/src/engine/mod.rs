@@ -37,6 +37,7 @@ mod config;
 mod context;
 mod delivery;
 mod needs;
+mod progress_step;
 mod push;
 mod step;
 #[cfg(test)]

@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use crate::decision::DecisionKind;
-use crate::delay::DelayPolicy;
 use crate::event::Event;
 use crate::notification::{Kind, Notification};
 use crate::outcome::{TurnSignals, classify};
@@ -113,16 +112,10 @@ pub(super) fn needs_input_push(
     }
 }
 
-/// Applies the rules that may stop a push, then replaces the pending push with it.
-pub(super) fn schedule(
-    state: &mut SessionState,
-    push: Push,
-    ctx: &Context,
-    cfg: &EngineConfig,
-    actions: &mut Vec<Action>,
-) {
-    let kind = push.notification.kind;
-    let refusal = if ctx.silenced {
+/// Why pushes are off for this session, if they are: the project is silenced, or the session
+/// is headless and headless pushes are off.
+pub(super) fn refusal(ctx: &Context, cfg: &EngineConfig) -> Option<(DecisionKind, &'static str)> {
+    if ctx.silenced {
         Some((
             DecisionKind::Suppressed,
             "project silenced by .no-pushover/.cc-notify-off",
@@ -132,14 +125,26 @@ pub(super) fn schedule(
             DecisionKind::Suppressed,
             "headless session (no terminal) and headless pushes are off",
         ))
-    } else if kind == Kind::Done && rate_limited(state, ctx.now_ms, cfg) {
-        Some((
+    } else {
+        None
+    }
+}
+
+/// Applies the rules that may stop a push, then replaces the pending push with it.
+pub(super) fn schedule(
+    state: &mut SessionState,
+    push: Push,
+    ctx: &Context,
+    cfg: &EngineConfig,
+    actions: &mut Vec<Action>,
+) {
+    let kind = push.notification.kind;
+    let refusal = refusal(ctx, cfg).or_else(|| {
+        (kind == Kind::Done && rate_limited(state, ctx.now_ms, cfg)).then_some((
             DecisionKind::RateLimited,
             "a Done push of this session went out less than the rate limit ago",
         ))
-    } else {
-        None
-    };
+    });
     if let Some((decision, reason)) = refusal {
         actions.push(record(decision, Some(kind), reason.to_owned()));
         return;

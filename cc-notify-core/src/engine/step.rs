@@ -4,11 +4,9 @@
 use std::time::Duration;
 
 use crate::decision::DecisionKind;
-use crate::delay::DelayPolicy;
 use crate::event::{EndReason, Event, EventKind, InputNeed, ToolCall};
 use crate::notification::{Kind, Notification};
 use crate::outcome::TurnSignals;
-use crate::progress;
 use crate::render;
 use crate::state::{ProgressCursor, SessionState, Turn};
 
@@ -108,7 +106,7 @@ impl Step<'_> {
                 .or_else(|| self.ctx.transcript.as_ref()?.final_reply.as_deref()),
             _ => None,
         };
-        progress::advance(
+        super::progress_step::advance(
             &mut self.state.progress,
             self.event,
             self.ctx,
