@@ -10,13 +10,14 @@ use cc_notify_core::agent::claude;
 use cc_notify_core::decision_log::LogRecord;
 use cc_notify_core::engine::{self, Action, Context, TailDepth, TranscriptFacts};
 use cc_notify_core::event::{Event, EventKind};
+use cc_notify_core::state::Terminal;
 use cc_notify_core::store::StateDir;
 use cc_notify_core::{ActivityProbe, DecisionKind, transcript, tty};
 
-use crate::deliver::Watching;
+use crate::handoff::Watching;
 use crate::process;
 use crate::runtime::{self, Runtime, now_ms};
-use crate::session_file::{Plan, SessionFile};
+use crate::session_file::SessionFile;
 
 /// Files that silence a project when present in its working or project directory.
 pub const OPT_OUT_MARKERS: [&str; 2] = [".no-pushover", ".cc-notify-off"];
@@ -107,7 +108,6 @@ fn handle(dir: &StateDir, rt: &Runtime, event: &Event, now: u64) {
             format!("`{name}` is not an event cc-notify acts on; ignored"),
         );
     }
-    let mut forget = false;
     for action in actions {
         match action {
             Action::Cancel {
@@ -130,32 +130,18 @@ fn handle(dir: &StateDir, rt: &Runtime, event: &Event, now: u64) {
             } => {
                 runtime::log_event(dir, event, decision, kind, reason);
             }
-            Action::Schedule(plan) => {
-                let (tty, baseline) = if plan.presence_checked {
-                    presence_baseline()
-                } else {
-                    (None, None)
-                };
-                let push_id = plan.id;
-                let kind = plan.notification.kind;
-                let delay_ms = u64::try_from(plan.delay.as_millis()).unwrap_or(u64::MAX);
-                file.plan = Some(Plan {
-                    push_id,
-                    notification: plan.notification,
-                    scheduled_ms: now,
-                    delay_ms,
-                });
-                let watching = Watching {
-                    scheduled_ms: now,
-                    delay_ms,
-                    presence: rt.presence,
-                    tty: tty.clone(),
-                    baseline,
-                };
+            Action::Schedule(mut push) => {
+                if push.presence_checked {
+                    push.terminal = user_terminal();
+                }
+                let (push_id, kind) = (push.id, push.kind());
+                engine::attach_terminal(&mut file.state, push_id, push.terminal.clone());
+                let watching = Watching::of(&push, rt.presence);
+                let delay_ms = watching.delay_ms;
                 match process::spawn_deliverer(&event.session_id, push_id, &watching) {
                     Ok(who) => {
                         engine::attach_deliverer(&mut file.state, push_id, who);
-                        let terminal = tty.map_or_else(
+                        let terminal = watching.tty.map_or_else(
                             || "no terminal found: no typing check".to_owned(),
                             |t| format!("watching {}", t.display()),
                         );
@@ -187,7 +173,7 @@ fn handle(dir: &StateDir, rt: &Runtime, event: &Event, now: u64) {
                 file.progress_queue.extend(notifications);
                 let running = file
                     .progress_sender
-                    .is_some_and(|p| tty::is_same_process(p.pid, p.start_time));
+                    .is_some_and(|p| crate::process::is_same_process(p.pid, p.start_time));
                 let outcome = if running {
                     "queued behind the progress sender already running".to_owned()
                 } else {
@@ -209,18 +195,13 @@ fn handle(dir: &StateDir, rt: &Runtime, event: &Event, now: u64) {
                     format!("{count} progress message(s): {outcome}"),
                 );
             }
-            Action::Forget => forget = true,
+            _ => {}
         }
     }
-    let saved = if forget {
-        if file.has_work() {
-            // A push is still due (e.g. `claude -p` ended): keep just enough for the deliverer,
-            // which removes the file when it is done.
-            file.ended = true;
-            guard.save(&file)
-        } else {
-            guard.remove()
-        }
+    // An ended session's file stays while a push of it is due (e.g. `claude -p` ended); the
+    // deliverer removes it when it is done.
+    let saved = if file.finished() {
+        guard.remove()
     } else if file == loaded && guard.path().is_file() {
         Ok(())
     } else {
@@ -290,13 +271,11 @@ fn progress_scan(dir: &StateDir, event: &Event, offset: u64) -> (Option<transcri
 }
 
 /// Finds the user's terminal and samples it, for the deliverer to compare against later.
-fn presence_baseline() -> (Option<std::path::PathBuf>, Option<cc_notify_core::Activity>) {
+fn user_terminal() -> Option<Terminal> {
     let claude_pid = std::env::var("CLAUDE_PID")
         .ok()
         .and_then(|p| p.parse().ok());
-    let Some(path) = tty::find_user_terminal(claude_pid) else {
-        return (None, None);
-    };
+    let path = tty::find_user_terminal(claude_pid)?;
     let baseline = tty::TtyProbe::new(path.clone()).sample().ok();
-    (Some(path), baseline)
+    Some(Terminal { path, baseline })
 }

@@ -6,13 +6,14 @@
 pub mod cli;
 pub mod config;
 pub mod deliver;
-pub mod delivery_health;
 pub mod demo;
 pub mod doctor;
+pub mod handoff;
 pub mod hook;
 pub mod local;
 pub mod log_view;
 pub mod notifiers;
+pub mod outbox;
 pub mod process;
 pub mod runtime;
 pub mod send;

@@ -2,27 +2,21 @@
 //! spawned for, asks [`fire_check`] right before sending, and reports back with
 //! [`mark_delivered`] or [`mark_dropped`].
 
-use crate::notification::Kind;
-use crate::state::{ProcessRef, SessionState};
+use crate::notification::{Kind, Notification};
+use crate::state::{Pending, ProcessRef, SessionState, Terminal};
 
 use super::EngineConfig;
 use super::push::rate_limited;
 
 /// A deliverer's verdict right before sending.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FireVerdict {
-    /// Send it.
-    Fire,
+    /// Send this notification, then report with [`mark_delivered`] or [`mark_dropped`].
+    Fire(Notification),
     /// It is no longer the pending push (a newer prompt or push replaced it).
     Superseded,
-    /// A Done push went out less than `rate_limit` ago.
+    /// A Done push went out less than `rate_limit` ago; the push is dropped.
     RateLimited,
-    /// The session's state is gone ([`Action::Forget`](super::Action::Forget) ran). [`fire_check`] needs a state and
-    /// never says this; a caller that finds none uses it. Sessions the user ended cancel their
-    /// push with [`Action::Cancel`](super::Action::Cancel) before forgetting, and a SessionEnd for any other reason
-    /// (end of `claude -p`, closed terminal) lets the pending push complete, so a deliverer
-    /// that was not signalled should still send.
-    SessionGone,
 }
 
 /// Records the deliverer process of a scheduled push (ignored if the push is no longer pending).
@@ -32,19 +26,30 @@ pub fn attach_deliverer(state: &mut SessionState, push_id: u64, who: ProcessRef)
     }
 }
 
-/// Decides, right before sending, whether push `push_id` should still go out.
+/// Records the terminal a scheduled push's deliverer watches (ignored if the push is no longer
+/// pending).
+pub fn attach_terminal(state: &mut SessionState, push_id: u64, terminal: Option<Terminal>) {
+    if let Some(p) = state.pending.as_mut().filter(|p| p.id == push_id) {
+        p.terminal = terminal;
+    }
+}
+
+/// Decides, right before sending, whether push `push_id` should still go out, and gives what
+/// to send. A rate-limited push is dropped from the state here.
 pub fn fire_check(
-    state: &SessionState,
+    state: &mut SessionState,
     push_id: u64,
     now_ms: u64,
     cfg: &EngineConfig,
 ) -> FireVerdict {
+    let limited = rate_limited(state, now_ms, cfg);
     match &state.pending {
         Some(p) if p.id == push_id => {
-            if p.kind == Kind::Done && rate_limited(state, now_ms, cfg) {
+            if p.kind() == Kind::Done && limited {
+                mark_dropped(state, push_id);
                 FireVerdict::RateLimited
             } else {
-                FireVerdict::Fire
+                FireVerdict::Fire(p.notification.clone())
             }
         }
         _ => FireVerdict::Superseded,
@@ -65,7 +70,8 @@ pub fn mark_delivered(state: &mut SessionState, push_id: u64, kind: Kind, now_ms
     }
 }
 
-/// Notes that push `push_id` will not be sent: clears it from pending.
-pub fn mark_dropped(state: &mut SessionState, push_id: u64) {
-    state.pending.take_if(|p| p.id == push_id);
+/// Notes that push `push_id` will not be sent: clears it from pending, giving it back while it
+/// was still the pending push.
+pub fn mark_dropped(state: &mut SessionState, push_id: u64) -> Option<Pending> {
+    state.pending.take_if(|p| p.id == push_id)
 }

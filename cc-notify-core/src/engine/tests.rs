@@ -6,8 +6,8 @@ use std::time::Duration;
 use super::*;
 use crate::decision::DecisionKind;
 use crate::event::{Agent, ApiErrorKind, EndReason, Event, EventKind, InputNeed, ToolCall};
-use crate::notification::Kind;
-use crate::state::{ProcessRef, SessionState};
+use crate::notification::{Kind, Notification};
+use crate::state::{Pending, ProcessRef, SessionState};
 
 fn ev(kind: EventKind) -> Event {
     let mut e = Event::new(Agent::Claude, "test", "s1", kind);
@@ -80,7 +80,7 @@ fn run(
     (state, all)
 }
 
-fn plans(actions: &[Action]) -> Vec<&PushPlan> {
+fn plans(actions: &[Action]) -> Vec<&Pending> {
     actions
         .iter()
         .filter_map(|a| match a {
@@ -98,6 +98,10 @@ fn cancels(actions: &[Action]) -> Vec<u64> {
             _ => None,
         })
         .collect()
+}
+
+fn id_of(s: &SessionState) -> u64 {
+    s.pending.as_ref().expect("a pending push").id
 }
 
 fn records(actions: &[Action]) -> Vec<DecisionKind> {
@@ -121,7 +125,7 @@ fn stop_schedules_done_with_the_bands_delay_for_the_turn_length() {
     assert_eq!(p[0].notification.body, "All tests pass.");
     assert_eq!(p[0].notification.session_id.as_deref(), Some("s1"));
     assert_eq!(p[0].notification.timestamp, Some(125));
-    assert_eq!(p[0].delay, Duration::from_secs(10));
+    assert_eq!(p[0].delay(), Duration::from_secs(10));
     assert!(p[0].presence_checked);
     let pending = state.pending.expect("pending");
     assert_eq!((pending.id, pending.fire_at_ms), (p[0].id, 135_000));
@@ -130,7 +134,7 @@ fn stop_schedules_done_with_the_bands_delay_for_the_turn_length() {
 #[test]
 fn stop_without_a_known_turn_counts_as_zero_length() {
     let (_, actions) = run(&[(50, stop("hi"))], &EngineConfig::default(), at);
-    assert_eq!(plans(&actions)[0].delay, Duration::from_secs(20));
+    assert_eq!(plans(&actions)[0].delay(), Duration::from_secs(20));
     assert_eq!(plans(&actions)[0].notification.title, "proj — done");
 }
 
@@ -188,7 +192,7 @@ fn a_failed_last_tool_makes_an_error_pushed_at_once() {
     let p = plans(&actions)[0];
     assert_eq!(p.notification.kind, Kind::Error);
     assert_eq!(p.notification.title, "proj — error: last tool call failed");
-    assert_eq!(p.delay, Duration::ZERO);
+    assert_eq!(p.delay(), Duration::ZERO);
 }
 
 #[test]
@@ -308,7 +312,7 @@ fn stop_failure_pushes_the_error_in_words_at_once() {
     assert_eq!(p.notification.kind, Kind::Error);
     assert_eq!(p.notification.title, "proj — error: rate limited");
     assert_eq!(p.notification.body, "API Error: Request rejected (429)");
-    assert_eq!(p.delay, Duration::ZERO);
+    assert_eq!(p.delay(), Duration::ZERO);
     assert!(!s.turn.expect("turn").is_open());
 }
 
@@ -323,7 +327,7 @@ fn permission_prompt_needs_input_and_any_later_event_cancels_it() {
     let p = plans(&a)[0];
     assert_eq!(p.notification.kind, Kind::NeedsInput);
     assert_eq!(p.notification.title, "proj — needs your input");
-    assert_eq!(p.delay, Duration::from_secs(15), "70 s into the turn");
+    assert_eq!(p.delay(), Duration::from_secs(15), "70 s into the turn");
     assert!(p.presence_checked);
     let id = p.id;
     // A repeated notification keeps it.
@@ -425,7 +429,10 @@ fn done_pushes_are_rate_limited_but_errors_are_not() {
     let cfg = EngineConfig::default();
     let (mut s, a) = run(&[(0, prompt()), (400, stop("a"))], &cfg, at);
     let first = plans(&a)[0].id;
-    assert_eq!(fire_check(&s, first, 400_000, &cfg), FireVerdict::Fire);
+    assert!(matches!(
+        fire_check(&mut s, first, 400_000, &cfg),
+        FireVerdict::Fire(n) if n.body == "a"
+    ));
     mark_delivered(&mut s, first, Kind::Done, 400_000);
     assert_eq!(s.last_done_push_ms, Some(400_000));
     let (s, a) = step(s, &prompt(), &at(401_000), &cfg);
@@ -459,16 +466,35 @@ fn fire_check_rechecks_the_rate_limit_and_supersession() {
     let (mut s, a) = run(&[(0, prompt()), (1, stop("x"))], &cfg, at);
     let id = plans(&a)[0].id;
     assert_eq!(
-        fire_check(&s, id + 1, 21_000, &cfg),
+        fire_check(&mut s, id + 1, 21_000, &cfg),
         FireVerdict::Superseded
     );
-    // Another Done of this session went out meanwhile (e.g. a concurrent deliverer).
+    let fired = Notification {
+        session_id: Some("s1".into()),
+        project: Some("proj".into()),
+        timestamp: Some(1),
+        ..Notification::new(Kind::Done, "proj — done in 1s", "x")
+    };
+    assert_eq!(
+        fire_check(&mut s.clone(), id, 24_000, &cfg),
+        FireVerdict::Fire(fired)
+    );
+    let mut fired = s.clone();
+    assert!(mark_dropped(&mut fired, id).is_some());
+    assert_eq!(fired.pending, None);
+    assert_eq!(mark_dropped(&mut fired, id), None, "dropped once");
+    assert_eq!(
+        fire_check(&mut fired, id, 24_000, &cfg),
+        FireVerdict::Superseded
+    );
+    // Another Done of this session went out meanwhile (e.g. a concurrent deliverer): the push
+    // is dropped.
     s.last_done_push_ms = Some(19_000);
-    assert_eq!(fire_check(&s, id, 21_000, &cfg), FireVerdict::RateLimited);
-    assert_eq!(fire_check(&s, id, 24_000, &cfg), FireVerdict::Fire);
-    mark_dropped(&mut s, id);
+    assert_eq!(
+        fire_check(&mut s, id, 21_000, &cfg),
+        FireVerdict::RateLimited
+    );
     assert_eq!(s.pending, None);
-    assert_eq!(fire_check(&s, id, 24_000, &cfg), FireVerdict::Superseded);
 }
 
 #[test]
@@ -535,14 +561,20 @@ fn session_end_by_the_user_cancels_other_ends_let_the_push_complete() {
         let (s, a) = run(&[(0, prompt()), (1, stop("x")), (2, end(reason))], &cfg, at);
         let id = plans(&a)[0].id;
         assert_eq!(cancels(&a), [id]);
-        assert_eq!(a.last(), Some(&Action::Forget));
         assert_eq!(s.pending, None);
+        assert!(s.finished(), "nothing waits: the state goes");
     }
     for reason in [EndReason::Other("other".into()), EndReason::Resumed] {
         let (s, a) = run(&[(0, prompt()), (1, stop("x")), (2, end(reason))], &cfg, at);
         assert!(cancels(&a).is_empty());
-        assert_eq!(a.last(), Some(&Action::Forget));
         assert!(s.pending.is_some());
+        assert!(s.ended && !s.finished(), "kept for the push still due");
+        // The session goes once the push is delivered; an event resumes it.
+        let mut delivered = s.clone();
+        mark_delivered(&mut delivered, id_of(&s), Kind::Done, 60_000);
+        assert!(delivered.finished());
+        let (resumed, _) = step(s, &tool_ok(), &at(3_000), &cfg);
+        assert!(!resumed.ended && !resumed.finished());
     }
 }
 
@@ -567,16 +599,17 @@ fn an_api_error_without_stop_shows_at_session_end() {
         transcript: Some(facts),
         ..Context::default()
     };
-    let (_, a) = step(s.clone(), &e, &ctx, &cfg);
+    let (ended, a) = step(s.clone(), &e, &ctx, &cfg);
     let p = plans(&a)[0];
     assert_eq!(p.notification.kind, Kind::Error);
     assert_eq!(p.notification.title, "proj — error: API error");
     assert_eq!(p.notification.body, "API Error: 500 boom");
-    assert_eq!(p.delay, Duration::ZERO);
-    assert_eq!(a.last(), Some(&Action::Forget));
+    assert_eq!(p.delay(), Duration::ZERO);
+    assert!(ended.ended && !ended.finished());
     // No error in the transcript: nothing to say.
-    let (_, a) = step(s, &e, &at(3_000), &cfg);
-    assert_eq!(a, [Action::Forget]);
+    let (ended, a) = step(s, &e, &at(3_000), &cfg);
+    assert_eq!(a, []);
+    assert!(ended.finished());
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! Every event the engine acts on is registered: found by stepping each Claude Code event
 //! through the engine, not from a second list kept by hand.
 
-use cc_notify_core::engine::{self, Context, EngineConfig, HeadlessPolicy};
 use cc_notify_core::agent::claude;
+use cc_notify_core::engine::{self, Context, EngineConfig, HeadlessPolicy};
 use cc_notify_core::event::Event;
 use cc_notify_core::state::SessionState;
 
