@@ -290,7 +290,8 @@ pub fn findings(
         (true, true) => out.push(Finding::new(
             Level::Fail,
             "cc-notify's hooks are not registered with Claude Code",
-            "run `cc-notify install` (or install the plugin, see the README)",
+            "run `cc-notify install` (or install the plugin, see the README; \
+             a plugin loaded with --plugin-dir is not visible from here)",
         )),
         (false, false) => out.push(Finding::new(
             Level::Warn,
