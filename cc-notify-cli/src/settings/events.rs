@@ -1,5 +1,5 @@
 //! The hook events cc-notify registers with Claude Code: one table for `install` and for the
-//! plugin's `hooks/hooks.json`.
+//! [plugin](super::plugin)'s `hooks/hooks.json`.
 
 use serde_json::{Value, json};
 
@@ -42,17 +42,6 @@ pub const EVENTS: &[EventSpec] = &[
 /// Seconds Claude Code gives each hook run before killing it.
 pub const HOOK_TIMEOUT_SECS: u64 = 10;
 
-#[cfg(test)]
-/// The command of the plugin's hooks: the launcher the plugin ships, which runs the cc-notify
-/// binary it finds (see `plugin/hooks/cc-notify`).
-pub const PLUGIN_COMMAND: &str = "\"${CLAUDE_PLUGIN_ROOT}/hooks/cc-notify\" hook";
-
-#[cfg(test)]
-/// What the plugin's `hooks/hooks.json` says about itself.
-pub const PLUGIN_DESCRIPTION: &str = "Push notifications to your phone when a turn ends, fails or \
-     needs input, only when you have walked away. Runs the cc-notify binary on PATH or in \
-     ~/.cargo/bin (build it with scripts/install.sh --no-register); without one it does nothing.";
-
 /// The matcher group cc-notify registers for `spec`.
 pub(super) fn our_group(spec: &EventSpec, command: &str) -> Value {
     let handler = json!({"type": "command", "command": command, "timeout": HOOK_TIMEOUT_SECS});
@@ -70,10 +59,4 @@ pub fn hooks_object(command: &str) -> Value {
         .map(|spec| (spec.name.to_owned(), json!([our_group(spec, command)])))
         .collect::<serde_json::Map<_, _>>()
         .into()
-}
-
-#[cfg(test)]
-/// The plugin's `hooks/hooks.json`: [`hooks_object`] running the plugin's launcher.
-pub fn plugin_hooks() -> Value {
-    json!({"description": PLUGIN_DESCRIPTION, "hooks": hooks_object(PLUGIN_COMMAND)})
 }

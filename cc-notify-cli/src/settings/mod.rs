@@ -8,6 +8,7 @@
 //! - [`user_file`]: safely editing a file a person keeps (links, permissions, byte-order mark,
 //!   line endings, the original kept, atomic writes), for any agent's files;
 //! - [`locate`]: where Claude Code keeps settings and plugins;
+//! - [`plugin`]: the Claude Code plugin: its hooks file, where Claude Code runs it from;
 //! - [`inspect`]: the registration as `doctor` reports it, plugin included.
 
 pub mod command;
@@ -15,6 +16,7 @@ pub mod events;
 pub mod inspect;
 pub mod locate;
 pub mod merge;
+pub mod plugin;
 pub mod user_file;
 
 use std::path::{Path, PathBuf};
@@ -231,7 +233,7 @@ fn run(install: bool, opts: Options) -> Result<(), SettingsError> {
 fn warn_if_the_plugin_runs_too(env: &dyn Fn(&str) -> Option<String>, project_dir: &Path) {
     let settings = locate::candidate_paths(env, Some(project_dir));
     let plugins_dir = locate::plugins_dir(env);
-    for plugin in inspect::enabled_plugins(&settings, plugins_dir.as_deref()) {
+    for plugin in plugin::enabled_plugins(&settings, plugins_dir.as_deref()) {
         eprintln!(
             "cc-notify: the plugin {0} is enabled too, so each event now runs cc-notify twice; \
              keep one: `cc-notify uninstall`, or `claude plugin uninstall {0}`",
