@@ -35,7 +35,7 @@
 mod action;
 mod config;
 mod context;
-mod delivery;
+mod deliverer;
 mod needs;
 mod progress_step;
 mod push;
@@ -46,7 +46,7 @@ mod tests;
 pub use action::Action;
 pub use config::{EngineConfig, HeadlessPolicy};
 pub use context::{Context, TranscriptFacts};
-pub use delivery::{
+pub use deliverer::{
     FireVerdict, attach_deliverer, attach_terminal, fire_check, mark_delivered, mark_dropped,
 };
 pub use needs::{Needs, TailDepth, needs};
