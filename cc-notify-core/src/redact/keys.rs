@@ -48,6 +48,9 @@ const SECRET_WORDS: &[&[u8]] = &[
     b"token",
     b"apikey",
     b"pat",
+    b"pass",
+    b"dockerconfigjson",
+    b"dockercfg",
 ];
 
 /// Words before `key` that make it a secret key outright.
@@ -258,8 +261,9 @@ pub(super) fn classify(key: &[u8]) -> Option<KeyKind> {
     let prev_is =
         |list: &[&[u8]]| prev.is_some_and(|p| list.iter().any(|x| p.eq_ignore_ascii_case(x)));
     if SECRET_WORDS.iter().any(|s| w.eq_ignore_ascii_case(s)) {
-        // `pat` alone is too common a word; it names a token after `gh`, `gitlab`, `personal`…
-        if w.eq_ignore_ascii_case(b"pat") && prev.is_none() {
+        // `pat` and `pass` alone are too common words (`pass: 12`); they name a secret after
+        // `gh`, `gitlab`, `personal`, `db`, `smtp`…
+        if (w.eq_ignore_ascii_case(b"pat") || w.eq_ignore_ascii_case(b"pass")) && prev.is_none() {
             return None;
         }
         return Some(KeyKind::Secret);
@@ -382,6 +386,10 @@ mod tests {
             ("private_key_id", Some(Plain)),
             ("commit_sha", Some(Plain)),
             ("pat", None),
+            ("pass", None),
+            ("SMTP_PASS", Some(Secret)),
+            ("PGPASSWORD", Some(Secret)),
+            (".dockerconfigjson", Some(Secret)),
         ] {
             assert_eq!(classify(key.as_bytes()), kind, "{key}");
         }
