@@ -305,47 +305,44 @@ fn ends_with(w: &[u8], s: &[u8]) -> bool {
 }
 
 /// Fills `out` with the last [`MAX_WORDS`] words of `key` as byte ranges, in order; returns
-/// how many.
+/// how many. Reads from the end, so a long key costs no more than a short one.
 fn split_words(key: &[u8], out: &mut [(usize, usize); MAX_WORDS]) -> usize {
-    let mut all = [(0usize, 0usize); 32];
     let mut n = 0;
-    let mut start: Option<usize> = None;
-    let mut push = |s: usize, e: usize, n: &mut usize| {
-        if *n < all.len() {
-            all[*n] = (s, e);
-            *n += 1;
-        } else {
-            all.copy_within(1.., 0);
-            all[all.len() - 1] = (s, e);
-        }
-    };
-    for (k, &c) in key.iter().enumerate() {
+    let mut end: Option<usize> = None;
+    let mut k = key.len();
+    while k > 0 && n < MAX_WORDS {
+        let c = key[k - 1];
         if !c.is_ascii_alphanumeric() {
-            if let Some(s) = start.take() {
-                push(s, k, &mut n);
-            }
-            continue;
-        }
-        if let Some(s) = start {
-            let p = key[k - 1];
-            let next_lower = key.get(k + 1).is_some_and(u8::is_ascii_lowercase);
-            let boundary = (p.is_ascii_lowercase() && c.is_ascii_uppercase())
-                || (p.is_ascii_uppercase() && c.is_ascii_uppercase() && next_lower)
-                || (p.is_ascii_digit() != c.is_ascii_digit());
-            if boundary {
-                push(s, k, &mut n);
-                start = Some(k);
+            if let Some(e) = end.take() {
+                out[n] = (k, e);
+                n += 1;
             }
         } else {
-            start = Some(k);
+            let e = *end.get_or_insert(k);
+            // A boundary between `key[k - 2]` and `c`?
+            if let Some(&p) = key
+                .get(k.wrapping_sub(2))
+                .filter(|p| p.is_ascii_alphanumeric())
+            {
+                let next_lower = key.get(k).is_some_and(u8::is_ascii_lowercase);
+                if (p.is_ascii_lowercase() && c.is_ascii_uppercase())
+                    || (p.is_ascii_uppercase() && c.is_ascii_uppercase() && next_lower)
+                    || (p.is_ascii_digit() != c.is_ascii_digit())
+                {
+                    out[n] = (k - 1, e);
+                    n += 1;
+                    end = None;
+                }
+            }
         }
+        k -= 1;
     }
-    if let Some(s) = start {
-        push(s, key.len(), &mut n);
+    if let Some(e) = end.filter(|_| k == 0 && n < MAX_WORDS) {
+        out[n] = (0, e);
+        n += 1;
     }
-    let keep = n.min(MAX_WORDS);
-    out[..keep].copy_from_slice(&all[n - keep..n]);
-    keep
+    out[..n].reverse();
+    n
 }
 
 #[cfg(test)]
@@ -390,6 +387,11 @@ mod tests {
             ("SMTP_PASS", Some(Secret)),
             ("PGPASSWORD", Some(Secret)),
             (".dockerconfigjson", Some(Secret)),
+            (
+                "a_b_c_d_e_f_g_h_i_j_k_l_m_n_o_p_q_r_s_t_u_v_w_x_y_z_api_key",
+                Some(Secret),
+            ),
+            ("myAPIToken2", Some(Secret)),
         ] {
             assert_eq!(classify(key.as_bytes()), kind, "{key}");
         }
