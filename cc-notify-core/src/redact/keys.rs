@@ -214,6 +214,14 @@ const GLUED: &[&[u8]] = &[
     b"store",
     b"key",
     b"pass",
+    b"ldap",
+    b"proxy",
+    b"wifi",
+    b"vnc",
+    b"amqp",
+    b"rabbitmq",
+    b"sql",
+    b"database",
 ];
 
 /// Classifies `key`; `None` when it says nothing about its value.
@@ -263,7 +271,11 @@ pub(super) fn classify(key: &[u8]) -> Option<KeyKind> {
     if SECRET_WORDS.iter().any(|s| w.eq_ignore_ascii_case(s)) {
         // `pat` and `pass` alone are too common words (`pass: 12`); they name a secret after
         // `gh`, `gitlab`, `personal`, `db`, `smtp`…
-        if (w.eq_ignore_ascii_case(b"pat") || w.eq_ignore_ascii_case(b"pass")) && prev.is_none() {
+        if w.eq_ignore_ascii_case(b"pat") && prev.is_none() {
+            return None;
+        }
+        // `pass` is a noun too (`second_pass`, `lint_pass`): only after a service or account.
+        if w.eq_ignore_ascii_case(b"pass") && !prev_is(GLUED) {
             return None;
         }
         return Some(KeyKind::Secret);
@@ -384,6 +396,8 @@ mod tests {
             ("commit_sha", Some(Plain)),
             ("pat", None),
             ("pass", None),
+            ("second_pass", None),
+            ("LDAP_PASS", Some(Secret)),
             ("SMTP_PASS", Some(Secret)),
             ("PGPASSWORD", Some(Secret)),
             (".dockerconfigjson", Some(Secret)),
