@@ -186,27 +186,22 @@ fn public(b: &[u8], i: usize) -> bool {
     false
 }
 
+/// Whether `v` is base64 of `user:password` (the `auth` of a Docker or npm config).
+pub(super) fn basic_credentials(v: &[u8]) -> bool {
+    v.len() >= 8
+        && v.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'='))
+        && decode(v.strip_suffix(b"==").or(v.strip_suffix(b"=")).unwrap_or(v)).is_some_and(|d| {
+            d.contains(&b':') && d.iter().all(|c| c.is_ascii_graphic() || *c == b' ')
+        })
+}
+
 /// Step 6: `s` decodes as base64 (standard or URL alphabet) to text: UTF-8 without control
 /// characters other than tab and line breaks.
 fn decodes_to_text(s: &[u8]) -> bool {
-    let url = s.iter().any(|&c| c == b'-' || c == b'_');
-    if url && s.iter().any(|&c| c == b'+' || c == b'/') {
+    let Some(bytes) = decode(s) else {
         return false;
-    }
-    let value = |c: u8| -> u32 {
-        match c {
-            b'A'..=b'Z' => u32::from(c - b'A'),
-            b'a'..=b'z' => u32::from(c - b'a') + 26,
-            b'0'..=b'9' => u32::from(c - b'0') + 52,
-            b'+' | b'-' => 62,
-            _ => 63,
-        }
     };
-    let mut bytes = Vec::with_capacity(s.len() / 4 * 3);
-    for group in s.chunks_exact(4) {
-        let n = group.iter().fold(0u32, |acc, &c| acc << 6 | value(c));
-        bytes.extend_from_slice(&n.to_be_bytes()[1..]);
-    }
     let text = match std::str::from_utf8(&bytes) {
         Ok(t) => t,
         // Cut in the middle of a character by the groups: the rest is text.
@@ -220,6 +215,36 @@ fn decodes_to_text(s: &[u8]) -> bool {
         && text
             .chars()
             .all(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
+}
+
+/// Decodes the whole groups of `s`, base64 in the standard or the URL alphabet (not mixed).
+fn decode(s: &[u8]) -> Option<Vec<u8>> {
+    let url = s.iter().any(|&c| c == b'-' || c == b'_');
+    if url && s.iter().any(|&c| c == b'+' || c == b'/') {
+        return None;
+    }
+    let value = |c: u8| -> u32 {
+        match c {
+            b'A'..=b'Z' => u32::from(c - b'A'),
+            b'a'..=b'z' => u32::from(c - b'a') + 26,
+            b'0'..=b'9' => u32::from(c - b'0') + 52,
+            b'+' | b'-' => 62,
+            _ => 63,
+        }
+    };
+    let mut bytes = Vec::with_capacity(s.len() / 4 * 3 + 2);
+    let groups = s.chunks_exact(4);
+    let rest = groups.remainder();
+    for group in groups {
+        let n = group.iter().fold(0u32, |acc, &c| acc << 6 | value(c));
+        bytes.extend_from_slice(&n.to_be_bytes()[1..]);
+    }
+    // An unpadded tail of 2 or 3 characters holds 1 or 2 more bytes.
+    if rest.len() >= 2 {
+        let n = rest.iter().fold(0u32, |acc, &c| acc << 6 | value(c)) << (6 * (4 - rest.len()));
+        bytes.extend_from_slice(&n.to_be_bytes()[1..rest.len()]);
+    }
+    Some(bytes)
 }
 
 #[cfg(test)]

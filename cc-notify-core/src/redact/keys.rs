@@ -48,6 +48,9 @@ const SECRET_WORDS: &[&[u8]] = &[
     b"token",
     b"apikey",
     b"pat",
+    b"pass",
+    b"dockerconfigjson",
+    b"dockercfg",
 ];
 
 /// Words before `key` that make it a secret key outright.
@@ -211,6 +214,14 @@ const GLUED: &[&[u8]] = &[
     b"store",
     b"key",
     b"pass",
+    b"ldap",
+    b"proxy",
+    b"wifi",
+    b"vnc",
+    b"amqp",
+    b"rabbitmq",
+    b"sql",
+    b"database",
 ];
 
 /// Classifies `key`; `None` when it says nothing about its value.
@@ -258,8 +269,13 @@ pub(super) fn classify(key: &[u8]) -> Option<KeyKind> {
     let prev_is =
         |list: &[&[u8]]| prev.is_some_and(|p| list.iter().any(|x| p.eq_ignore_ascii_case(x)));
     if SECRET_WORDS.iter().any(|s| w.eq_ignore_ascii_case(s)) {
-        // `pat` alone is too common a word; it names a token after `gh`, `gitlab`, `personal`…
+        // `pat` and `pass` alone are too common words (`pass: 12`); they name a secret after
+        // `gh`, `gitlab`, `personal`, `db`, `smtp`…
         if w.eq_ignore_ascii_case(b"pat") && prev.is_none() {
+            return None;
+        }
+        // `pass` is a noun too (`second_pass`, `lint_pass`): only after a service or account.
+        if w.eq_ignore_ascii_case(b"pass") && !prev_is(GLUED) {
             return None;
         }
         return Some(KeyKind::Secret);
@@ -301,47 +317,44 @@ fn ends_with(w: &[u8], s: &[u8]) -> bool {
 }
 
 /// Fills `out` with the last [`MAX_WORDS`] words of `key` as byte ranges, in order; returns
-/// how many.
+/// how many. Reads from the end, so a long key costs no more than a short one.
 fn split_words(key: &[u8], out: &mut [(usize, usize); MAX_WORDS]) -> usize {
-    let mut all = [(0usize, 0usize); 32];
     let mut n = 0;
-    let mut start: Option<usize> = None;
-    let mut push = |s: usize, e: usize, n: &mut usize| {
-        if *n < all.len() {
-            all[*n] = (s, e);
-            *n += 1;
-        } else {
-            all.copy_within(1.., 0);
-            all[all.len() - 1] = (s, e);
-        }
-    };
-    for (k, &c) in key.iter().enumerate() {
+    let mut end: Option<usize> = None;
+    let mut k = key.len();
+    while k > 0 && n < MAX_WORDS {
+        let c = key[k - 1];
         if !c.is_ascii_alphanumeric() {
-            if let Some(s) = start.take() {
-                push(s, k, &mut n);
-            }
-            continue;
-        }
-        if let Some(s) = start {
-            let p = key[k - 1];
-            let next_lower = key.get(k + 1).is_some_and(u8::is_ascii_lowercase);
-            let boundary = (p.is_ascii_lowercase() && c.is_ascii_uppercase())
-                || (p.is_ascii_uppercase() && c.is_ascii_uppercase() && next_lower)
-                || (p.is_ascii_digit() != c.is_ascii_digit());
-            if boundary {
-                push(s, k, &mut n);
-                start = Some(k);
+            if let Some(e) = end.take() {
+                out[n] = (k, e);
+                n += 1;
             }
         } else {
-            start = Some(k);
+            let e = *end.get_or_insert(k);
+            // A boundary between `key[k - 2]` and `c`?
+            if let Some(&p) = key
+                .get(k.wrapping_sub(2))
+                .filter(|p| p.is_ascii_alphanumeric())
+            {
+                let next_lower = key.get(k).is_some_and(u8::is_ascii_lowercase);
+                if (p.is_ascii_lowercase() && c.is_ascii_uppercase())
+                    || (p.is_ascii_uppercase() && c.is_ascii_uppercase() && next_lower)
+                    || (p.is_ascii_digit() != c.is_ascii_digit())
+                {
+                    out[n] = (k - 1, e);
+                    n += 1;
+                    end = None;
+                }
+            }
         }
+        k -= 1;
     }
-    if let Some(s) = start {
-        push(s, key.len(), &mut n);
+    if let Some(e) = end.filter(|_| k == 0 && n < MAX_WORDS) {
+        out[n] = (0, e);
+        n += 1;
     }
-    let keep = n.min(MAX_WORDS);
-    out[..keep].copy_from_slice(&all[n - keep..n]);
-    keep
+    out[..n].reverse();
+    n
 }
 
 #[cfg(test)]
@@ -382,6 +395,17 @@ mod tests {
             ("private_key_id", Some(Plain)),
             ("commit_sha", Some(Plain)),
             ("pat", None),
+            ("pass", None),
+            ("second_pass", None),
+            ("LDAP_PASS", Some(Secret)),
+            ("SMTP_PASS", Some(Secret)),
+            ("PGPASSWORD", Some(Secret)),
+            (".dockerconfigjson", Some(Secret)),
+            (
+                "a_b_c_d_e_f_g_h_i_j_k_l_m_n_o_p_q_r_s_t_u_v_w_x_y_z_api_key",
+                Some(Secret),
+            ),
+            ("myAPIToken2", Some(Secret)),
         ] {
             assert_eq!(classify(key.as_bytes()), kind, "{key}");
         }

@@ -12,7 +12,7 @@
 //! The key is classified by [`keys::classify`](super::keys::classify); the value is kept
 //! when it is a placeholder, a reference or code ([`placeholder`](super::placeholder)).
 
-use super::entropy::{is_uuid, looks_random_labelled};
+use super::entropy::{basic_credentials, is_uuid, looks_random_labelled};
 use super::keys::{KeyKind, classify};
 use super::placeholder::{is_code, is_placeholder};
 use super::{Hit, REDACTED, Span, is_tok, run};
@@ -136,6 +136,16 @@ fn key_before(b: &[u8], j: usize) -> Option<&[u8]> {
 /// for a key of `kind`: redacted, left alone as plain, or nothing.
 fn value_hit(b: &[u8], v: usize, kind: KeyKind) -> Option<Hit> {
     let mut v = v;
+    // A value quoted inside a JSON string: `{\"api_key\": \"v\"}`.
+    if b.get(v) == Some(&b'\\') && matches!(b.get(v + 1), Some(b'"' | b'\'')) {
+        let inner = v + 2;
+        let end = memchr::memmem::find(&b[inner..], &b[v..v + 2]).map_or(b.len(), |n| inner + n);
+        let end = memchr::memchr(b'\n', &b[inner..end]).map_or(end, |n| inner + n);
+        if kind == KeyKind::Plain {
+            return Some(Hit::Plain(end));
+        }
+        return secret_value(&b[inner..end], kind, true, None).then_some(Hit::Redact((inner, end)));
+    }
     let quote = b.get(v).copied().filter(|c| b"\"'`".contains(c));
     if quote.is_some() {
         v += 1;
@@ -209,6 +219,7 @@ fn secret_value(value: &[u8], kind: KeyKind, quoted: bool, next: Option<u8>) -> 
             // Numeric tokens (Asana), UUIDs (Heroku, Snyk) under a named key.
             let long_number = value.len() >= 16 && value.iter().all(u8::is_ascii_digit);
             looks_random_labelled(value)
+                || basic_credentials(value)
                 || (kind == KeyKind::Weak && (long_number || is_uuid(value)))
         }
         KeyKind::Plain => false,
