@@ -26,12 +26,14 @@ pub mod gnome;
 pub mod logind;
 pub mod sessions;
 pub mod tmux;
+pub mod watcher;
 pub mod x11;
 
 pub use gnome::GnomeProbe;
 pub use logind::LogindProbe;
 pub use sessions::ClaudeSessionProbe;
 pub use tmux::TmuxProbe;
+pub use watcher::{Waiting, Watcher};
 pub use x11::X11Probe;
 
 /// The wall clock in Unix ms.
@@ -155,8 +157,12 @@ pub fn discover(env: &Env) -> Probes {
     Probes { present, absent }
 }
 
-/// Reads every probe at once (each on its own thread, each bounded), in `probes`' order.
+/// Reads every probe at once (each on its own thread, each bounded), in `probes`' order. A
+/// single probe is read on this thread.
 pub fn read_all(probes: &[Probe]) -> Vec<Reading> {
+    if let [one] = probes {
+        return vec![one.read()];
+    }
     std::thread::scope(|s| {
         let handles: Vec<_> = probes.iter().map(|p| s.spawn(|| p.read())).collect();
         handles
