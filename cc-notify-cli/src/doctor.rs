@@ -8,7 +8,7 @@ use cc_notify_core::store::{self, StateDir};
 use cc_notify_core::{DecisionKind, tty};
 
 use crate::runtime::{self, now_ms};
-use crate::{config, delivery_health, notifiers, settings};
+use crate::{config, notifiers, outbox, settings};
 
 /// How far back `doctor` looks for failures.
 const RECENT_MS: u64 = 24 * 3600 * 1000;
@@ -153,7 +153,7 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
 
     // 6. The notifier's health and recent failures.
     if let Some(dir) = &dir {
-        if let Some(mark) = delivery_health::active_failure(dir, &config) {
+        if let Some(mark) = outbox::active_failure(dir, &config) {
             r.fail(
                 &format!(
                     "pushes are held {}: the notifier refused them ({})",
@@ -163,7 +163,7 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
                 "fix the Pushover settings (token, user key, device); the next push tries again",
             );
         }
-        let queued = delivery_health::queued(dir);
+        let queued = outbox::queued(dir);
         if queued > 0 {
             r.warn(
                 &format!("{queued} push(es) wait in the outbox after temporary failures"),

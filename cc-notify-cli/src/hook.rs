@@ -6,16 +6,18 @@
 
 use std::path::Path;
 
+use cc_notify_core::agent::claude;
 use cc_notify_core::decision_log::LogRecord;
-use cc_notify_core::engine::{self, Action, Context, TranscriptFacts};
-use cc_notify_core::event::{EventKind, HookEvent};
+use cc_notify_core::engine::{self, Action, Context, TailDepth, TranscriptFacts};
+use cc_notify_core::event::{Event, EventKind};
+use cc_notify_core::state::Terminal;
 use cc_notify_core::store::StateDir;
 use cc_notify_core::{ActivityProbe, DecisionKind, transcript, tty};
 
-use crate::deliver::Watching;
+use crate::handoff::Watching;
 use crate::process;
 use crate::runtime::{self, Runtime, now_ms};
-use crate::session_file::{Plan, SessionFile};
+use crate::session_file::SessionFile;
 
 /// Files that silence a project when present in its working or project directory.
 pub const OPT_OUT_MARKERS: [&str; 2] = [".no-pushover", ".cc-notify-off"];
@@ -25,7 +27,7 @@ pub fn run() {
     // Drain stdin to EOF whatever it holds (exiting early gives Claude Code an EPIPE), keeping
     // only the fields the parser reads: a PostToolUse's megabytes of tool output pass through
     // a fixed buffer.
-    let read = HookEvent::read_document(std::io::stdin().lock());
+    let read = claude::read_document(std::io::stdin().lock());
     let now = now_ms();
     let Some(dir) = runtime::open_state_dir() else {
         return;
@@ -44,7 +46,7 @@ pub fn run() {
             return;
         }
     };
-    let event = match HookEvent::parse(&input) {
+    let event = match claude::parse(&input) {
         Ok(ev) => ev,
         Err(e) => {
             let mut rec = LogRecord::new(now, DecisionKind::Error, format!("{e}; event ignored"));
@@ -58,7 +60,7 @@ pub fn run() {
     handle(&dir, &rt, &event, now);
 }
 
-fn handle(dir: &StateDir, rt: &Runtime, event: &HookEvent, now: u64) {
+fn handle(dir: &StateDir, rt: &Runtime, event: &Event, now: u64) {
     let fail = |what: &str, e: &dyn std::fmt::Display| {
         runtime::log_event(
             dir,
@@ -79,22 +81,25 @@ fn handle(dir: &StateDir, rt: &Runtime, event: &HookEvent, now: u64) {
     // Most events (every tool call) leave the state as it was: then there is nothing to save
     // (unless the file does not exist yet: `status` lists sessions by their files).
     let loaded = file.clone();
+    let needs = engine::needs(&file.state, event, &rt.engine);
+    let (progress, progress_restarted) = match needs.progress_from {
+        Some(offset) => progress_scan(dir, event, offset),
+        None => (None, false),
+    };
     let ctx = Context {
         now_ms: now,
-        silenced: matters_for_push(event) && silenced(event),
+        silenced: needs.opt_out && silenced(event),
         headless: std::env::var_os("CLAUDE_CODE_SESSION_ATTENDED").is_some_and(|v| v == "0"),
-        transcript: if engine::wants_transcript(&file.state, event) {
-            transcript_facts(event)
-        } else {
-            None
-        },
-        progress: progress_scan(dir, rt, event, &mut file),
+        transcript: needs
+            .transcript
+            .and_then(|depth| transcript_facts(event, depth)),
+        progress,
+        progress_restarted,
     };
     let (state, actions) = engine::step(std::mem::take(&mut file.state), event, &ctx, &rt.engine);
     file.state = state;
-    if actions.is_empty()
-        && let EventKind::Other { name } = &event.kind
-    {
+    if actions.is_empty() && event.kind == EventKind::Unknown {
+        let name = event.name();
         runtime::log_event(
             dir,
             event,
@@ -103,7 +108,6 @@ fn handle(dir: &StateDir, rt: &Runtime, event: &HookEvent, now: u64) {
             format!("`{name}` is not an event cc-notify acts on; ignored"),
         );
     }
-    let mut forget = false;
     for action in actions {
         match action {
             Action::Cancel {
@@ -126,34 +130,18 @@ fn handle(dir: &StateDir, rt: &Runtime, event: &HookEvent, now: u64) {
             } => {
                 runtime::log_event(dir, event, decision, kind, reason);
             }
-            Action::Schedule(plan) => {
-                // A session without a terminal has no typing to watch (and must not pick up
-                // whatever terminal an ancestor process happens to have).
-                let (tty, baseline) = if plan.presence_checked && !ctx.headless {
-                    presence_baseline()
-                } else {
-                    (None, None)
-                };
-                let push_id = plan.id;
-                let kind = plan.notification.kind;
-                let delay_ms = u64::try_from(plan.delay.as_millis()).unwrap_or(u64::MAX);
-                file.plan = Some(Plan {
-                    push_id,
-                    notification: plan.notification,
-                    scheduled_ms: now,
-                    delay_ms,
-                });
-                let watching = Watching {
-                    scheduled_ms: now,
-                    delay_ms,
-                    presence: rt.presence,
-                    tty: tty.clone(),
-                    baseline,
-                };
+            Action::Schedule(mut push) => {
+                if push.presence_checked {
+                    push.terminal = user_terminal();
+                }
+                let (push_id, kind) = (push.id, push.kind());
+                engine::attach_terminal(&mut file.state, push_id, push.terminal.clone());
+                let watching = Watching::of(&push, rt.presence);
+                let delay_ms = watching.delay_ms;
                 match process::spawn_deliverer(&event.session_id, push_id, &watching) {
                     Ok(who) => {
                         engine::attach_deliverer(&mut file.state, push_id, who);
-                        let terminal = tty.map_or_else(
+                        let terminal = watching.tty.map_or_else(
                             || "no terminal found: no typing check".to_owned(),
                             |t| format!("watching {}", t.display()),
                         );
@@ -207,18 +195,13 @@ fn handle(dir: &StateDir, rt: &Runtime, event: &HookEvent, now: u64) {
                     format!("{count} progress message(s): {outcome}"),
                 );
             }
-            Action::Forget => forget = true,
+            _ => {}
         }
     }
-    let saved = if forget {
-        if file.has_work() {
-            // A push is still due (e.g. `claude -p` ended): keep just enough for the deliverer,
-            // which removes the file when it is done.
-            file.ended = true;
-            guard.save(&file)
-        } else {
-            guard.remove()
-        }
+    // An ended session's file stays while a push of it is due (e.g. `claude -p` ended); the
+    // deliverer removes it when it is done.
+    let saved = if file.finished() {
+        guard.remove()
     } else if file == loaded && guard.path().is_file() {
         Ok(())
     } else {
@@ -229,23 +212,8 @@ fn handle(dir: &StateDir, rt: &Runtime, event: &HookEvent, now: u64) {
     }
 }
 
-/// Events that can lead to a push; only they pay for the opt-out check.
-fn matters_for_push(event: &HookEvent) -> bool {
-    matches!(
-        event.kind,
-        EventKind::Stop { .. }
-            | EventKind::StopFailure { .. }
-            | EventKind::Notification { .. }
-            | EventKind::SessionEnd { .. }
-            | EventKind::PostToolUse { .. }
-            | EventKind::PostToolUseFailure { .. }
-            | EventKind::PostToolBatch { .. }
-            | EventKind::SubagentStop { .. }
-    )
-}
-
 /// Whether an opt-out marker exists in the session's cwd or project directory.
-fn silenced(event: &HookEvent) -> bool {
+fn silenced(event: &Event) -> bool {
     let project = std::env::var_os("CLAUDE_PROJECT_DIR").map(std::path::PathBuf::from);
     [event.cwd.as_deref(), project.as_deref()]
         .into_iter()
@@ -259,9 +227,13 @@ fn has_marker(dir: &Path) -> bool {
         .any(|m| std::fs::symlink_metadata(dir.join(m)).is_ok())
 }
 
-fn transcript_facts(event: &HookEvent) -> Option<TranscriptFacts> {
+fn transcript_facts(event: &Event, depth: TailDepth) -> Option<TranscriptFacts> {
     let path = event.transcript_path.as_deref()?;
-    let tail = transcript::last_turn(path).ok()?;
+    let tail = match depth {
+        TailDepth::Reply => transcript::last_reply(path),
+        TailDepth::Turn => transcript::last_turn(path),
+    }
+    .ok()?;
     Some(TranscriptFacts {
         final_reply: tail.final_reply,
         api_error: tail.api_error.map(|e| e.text),
@@ -270,24 +242,19 @@ fn transcript_facts(event: &HookEvent) -> Option<TranscriptFacts> {
     })
 }
 
-/// Reads the transcript forwards from where the last progress scan stopped, when the engine
-/// wants it (progress pushes on).
-fn progress_scan(
-    dir: &StateDir,
-    rt: &Runtime,
-    event: &HookEvent,
-    file: &mut SessionFile,
-) -> Option<transcript::Scan> {
-    let offset = engine::wants_progress_scan(&file.state, event, &rt.engine)?;
-    let path = event.transcript_path.as_deref()?;
-    let scanned = match transcript::scan_from(path, offset) {
-        Err(transcript::TranscriptError::OffsetPastEnd { .. }) => {
-            engine::restart_progress(&mut file.state);
-            transcript::scan_from(path, 0)
-        }
-        other => other,
+/// Reads the transcript forwards from `offset`, where the last progress scan stopped; from 0
+/// when the transcript no longer reaches it (then also true: the cursor must restart).
+fn progress_scan(dir: &StateDir, event: &Event, offset: u64) -> (Option<transcript::Scan>, bool) {
+    let Some(path) = event.transcript_path.as_deref() else {
+        return (None, false);
     };
-    match scanned {
+    let (scanned, restarted) = match transcript::scan_from(path, offset) {
+        Err(transcript::TranscriptError::OffsetPastEnd { .. }) => {
+            (transcript::scan_from(path, 0), true)
+        }
+        other => (other, false),
+    };
+    let scan = match scanned {
         Ok(scan) => Some(scan),
         Err(e) => {
             runtime::log_event(
@@ -299,17 +266,16 @@ fn progress_scan(
             );
             None
         }
-    }
+    };
+    (scan, restarted)
 }
 
 /// Finds the user's terminal and samples it, for the deliverer to compare against later.
-fn presence_baseline() -> (Option<std::path::PathBuf>, Option<cc_notify_core::Activity>) {
+fn user_terminal() -> Option<Terminal> {
     let claude_pid = std::env::var("CLAUDE_PID")
         .ok()
         .and_then(|p| p.parse().ok());
-    let Some(path) = tty::find_user_terminal(claude_pid) else {
-        return (None, None);
-    };
+    let path = tty::find_user_terminal(claude_pid)?;
     let baseline = tty::TtyProbe::new(path.clone()).sample().ok();
-    (Some(path), baseline)
+    Some(Terminal { path, baseline })
 }

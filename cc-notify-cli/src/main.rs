@@ -8,12 +8,13 @@
 
 mod config;
 mod deliver;
-mod delivery_health;
 mod demo;
 mod doctor;
+mod handoff;
 mod hook;
 mod local;
 mod notifiers;
+mod outbox;
 mod process;
 mod report;
 mod runtime;

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use cc_notify_core::state::ProcessRef;
 use cc_notify_core::tty;
 
-use crate::deliver::Watching;
+use crate::handoff::Watching;
 
 /// Starts `cc-notify deliver --session ID --push N …` detached, with what it is to watch while it
 /// waits on its command line: stdio on /dev/null (Claude Code

@@ -115,12 +115,12 @@ pub fn status(args: Vec<OsString>) -> ExitCode {
             },
             _ => line.push_str("  idle"),
         }
-        if file.ended {
+        if file.state.ended {
             line.push_str("  (ended)");
         }
         println!("{line}");
-        if let (Some(pending), Some(plan)) = (&file.state.pending, &file.plan) {
-            let fire_at = plan.scheduled_ms.saturating_add(plan.delay_ms);
+        if let Some(pending) = &file.state.pending {
+            let fire_at = pending.fire_at_ms;
             let when = if fire_at > now {
                 format!("fires in {}", duration(fire_at - now))
             } else {
@@ -131,26 +131,25 @@ pub fn status(args: Vec<OsString>) -> ExitCode {
                 .is_some_and(|d| tty::is_same_process(d.pid, d.start_time));
             println!(
                 "      pending {} push #{}: {when}{}  — {}",
-                pending.kind.as_str(),
+                pending.kind().as_str(),
                 pending.id,
                 if alive {
                     ""
                 } else {
                     " (delivery process not running!)"
                 },
-                plan.notification.title
+                pending.notification.title
             );
         }
     }
-    let queued = crate::delivery_health::queued(&dir);
+    let queued = crate::outbox::queued(&dir);
     if queued > 0 {
         println!("{queued} push(es) wait in the outbox for a retry.");
     }
     // A broken config is `doctor`'s to report; no mark is shown without a readable one.
     let config = crate::config::config_path()
         .and_then(|path| crate::config::load(&path, &runtime::env_var).ok());
-    if let Some(mark) = config.and_then(|c| crate::delivery_health::active_failure(&dir, &c.config))
-    {
+    if let Some(mark) = config.and_then(|c| crate::outbox::active_failure(&dir, &c.config)) {
         println!(
             "Pushes are held {}: the notifier refused them ({}); see `cc-notify doctor`.",
             mark.until_text(),

@@ -1,25 +1,25 @@
 //! Fuzz bodies, shared by the cargo-fuzz targets in `fuzz/` and by the corpus test that runs them
 //! on stable. Each panics when an invariant breaks; none touches the file system.
 
-use crate::event::HookEvent;
-use crate::transcript::{Scan, last_turn_in, scan_bytes};
+use crate::agent::claude;
+use crate::transcript::{Scan, last_reply_in, last_turn_in, scan_bytes};
 
 /// Parses `data` as a hook event: never panics; reading it in bounded memory
-/// ([`HookEvent::read_document`], in two chunk sizes) never panics and parses to the same event
+/// ([`claude::read_document`], in two chunk sizes) never panics and parses to the same event
 /// whenever the whole document parses; an accepted event names the `hook_event_name` and
 /// `session_id` of the document.
 ///
 /// serde_json checks neither UTF-8 nor surrogate escapes inside strings it skips, so the parser
 /// accepts documents that a full parse rejects; those are only checked for not panicking.
 pub fn hook_event(data: &[u8]) {
-    let whole = HookEvent::parse(data);
+    let whole = claude::parse(data);
     for chunk in [1, 7] {
-        let kept = HookEvent::read_document(Trickle { data, chunk });
+        let kept = claude::read_document(Trickle { data, chunk });
         let Ok(kept) = kept else {
             unreachable!("reading from memory cannot fail");
         };
         if let Ok(event) = &whole {
-            assert_eq!(HookEvent::parse(&kept).as_ref().ok(), Some(event));
+            assert_eq!(claude::parse(&kept).as_ref().ok(), Some(event));
         }
     }
     let Ok(event) = whole else {
@@ -36,7 +36,7 @@ pub fn hook_event(data: &[u8]) {
 ///
 /// Checks: offsets are line starts, never go backwards and never pass the end; scanning a
 /// growing file in pieces (resuming at `next_offset`) yields exactly what one scan of the whole
-/// file does.
+/// file does; [`last_reply_in`] finds the reply and API error [`last_turn_in`] finds.
 pub fn transcript(data: &[u8]) {
     let line_start = |off: u64| off == 0 || data.get(off as usize - 1) == Some(&b'\n');
     let len = data.len() as u64;
@@ -49,6 +49,12 @@ pub fn transcript(data: &[u8]) {
             );
         }
         assert!(!tail.last_tool_failed || tail.failed_tools > 0);
+        // Reading back only to the reply finds the same reply and API error.
+        let reply = last_reply_in(data).expect("reads where last_turn_in read");
+        assert_eq!(
+            (reply.final_reply, reply.api_error),
+            (tail.final_reply, tail.api_error)
+        );
     }
 
     let whole = checked_scan(data, 0);

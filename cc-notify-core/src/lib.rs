@@ -12,9 +12,11 @@
 //! [`ActivityProbe`] and your own timing with [`DelayPolicy`].
 
 pub mod activity;
+pub mod agent;
 pub mod decision;
 pub mod decision_log;
 pub mod delay;
+pub mod delivery;
 pub mod engine;
 pub mod event;
 #[doc(hidden)]
@@ -37,8 +39,8 @@ pub mod tty;
 pub use activity::{Activity, ActivityProbe, Certainty, Input, ProbeError, Reading};
 pub use decision::DecisionKind;
 pub use delay::{Bands, DelayPolicy};
-pub use engine::{Action, Context, EngineConfig, HeadlessPolicy, PushPlan};
-pub use event::{EventKind, HookEvent};
+pub use engine::{Action, Context, EngineConfig, HeadlessPolicy};
+pub use event::{Agent, Event, EventKind};
 pub use notification::{Kind, Notification};
 pub use notifier::{Notifier, NotifyError, Receipt};
 pub use presence::{Decision, PresenceConfig, Reason, SkipReason, Verdict, Watch, WatchStep};

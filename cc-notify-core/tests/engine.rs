@@ -4,69 +4,67 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use cc_notify_core::agent::claude;
 use cc_notify_core::engine::{
-    self, Action, Context, EngineConfig, FireVerdict, HeadlessPolicy, PushPlan, TranscriptFacts,
+    self, Action, Context, EngineConfig, FireVerdict, HeadlessPolicy, TranscriptFacts,
 };
-use cc_notify_core::event::{BatchCall, EndReason, EventKind, NotificationType, StopError};
-use cc_notify_core::state::ProcessRef;
-use cc_notify_core::{DecisionKind, HookEvent, Kind, SessionState};
+use cc_notify_core::event::{Agent, ApiErrorKind, EndReason, EventKind, InputNeed, ToolCall};
+use cc_notify_core::state::{Pending, ProcessRef};
+use cc_notify_core::{DecisionKind, Event, Kind, SessionState};
 use proptest::prelude::*;
 
-fn event(kind: EventKind, agent: bool) -> HookEvent {
-    HookEvent {
-        session_id: "s".into(),
-        transcript_path: None,
-        cwd: Some(PathBuf::from("/home/dev/proj")),
-        prompt_id: Some("p".into()),
-        agent_id: agent.then(|| "a1".to_owned()),
-        kind,
-    }
+fn event(kind: EventKind, agent: bool) -> Event {
+    let mut e = Event::new(Agent::Claude, "generated", "s", kind);
+    e.cwd = Some(PathBuf::from("/home/dev/proj"));
+    e.turn_id = Some("p".into());
+    e.subagent = agent.then(|| "a1".to_owned());
+    e
 }
 
 fn event_kind() -> impl Strategy<Value = EventKind> {
     let text = prop::option::of("[a-z ]{0,12}");
-    let ntype = prop_oneof![
-        Just(NotificationType::PermissionPrompt),
-        Just(NotificationType::IdlePrompt),
-        Just(NotificationType::ElicitationDialog),
-        Just(NotificationType::ElicitationUrlDialog),
-        Just(NotificationType::Other("auth_success".into())),
+    let need = prop_oneof![
+        Just(InputNeed::Permission),
+        Just(InputNeed::Idle),
+        Just(InputNeed::Question),
+        Just(InputNeed::OpenUrl),
     ];
     let reason = prop_oneof![
-        Just(EndReason::Clear),
-        Just(EndReason::Logout),
-        Just(EndReason::PromptInputExit),
-        Just(EndReason::Resume),
+        Just(EndReason::Cleared),
+        Just(EndReason::LoggedOut),
+        Just(EndReason::Exited),
+        Just(EndReason::Resumed),
         Just(EndReason::Other("other".into())),
     ];
     prop_oneof![
-        3 => any::<bool>().prop_map(|system_injected| EventKind::UserPromptSubmit { system_injected }),
-        1 => Just(EventKind::SessionStart { source: Some("startup".into()) }),
-        2 => Just(EventKind::PreToolUse { tool_name: "Bash".into() }),
-        2 => Just(EventKind::PostToolUse { tool_name: "Bash".into() }),
-        2 => Just(EventKind::PostToolUseFailure { tool_name: "Bash".into(), error: None, is_interrupt: false }),
-        1 => prop::collection::vec(any::<bool>(), 0..3).prop_map(|errs| EventKind::PostToolBatch {
-            calls: errs.into_iter().map(|tool_use_error| BatchCall { tool_name: "Bash".into(), tool_use_error }).collect(),
+        3 => prop_oneof![Just(EventKind::TurnStarted), Just(EventKind::TurnContinued)],
+        1 => Just(EventKind::SessionStarted { source: Some("startup".into()) }),
+        2 => Just(EventKind::ToolStarting { tool_name: "Bash".into() }),
+        2 => Just(EventKind::ToolSucceeded { tool_name: "Bash".into() }),
+        2 => Just(EventKind::ToolFailed { tool_name: "Bash".into(), error: None, interrupted: false }),
+        1 => prop::collection::vec(any::<bool>(), 0..3).prop_map(|errs| EventKind::ToolRoundFinished {
+            calls: errs.into_iter().map(|refused| ToolCall { tool_name: "Bash".into(), refused }).collect(),
         }),
-        2 => (ntype, text.clone()).prop_map(|(notification_type, message)| EventKind::Notification { notification_type, message }),
+        2 => (need, text.clone()).prop_map(|(need, message)| EventKind::NeedsInput { need, message }),
+        1 => text.clone().prop_map(|message| EventKind::Notice { what: "auth_success".into(), message }),
         4 => (any::<bool>(), text.clone(), prop_oneof![3 => Just(0u32), 1 => 1u32..3]).prop_map(
-            |(stop_hook_active, last_assistant_message, background_running)| EventKind::Stop {
-                stop_hook_active, last_assistant_message, background_running,
+            |(after_blocked_end, reply, background_running)| EventKind::TurnEnded {
+                after_blocked_end, reply, background_running,
             }),
-        1 => text.clone().prop_map(|last_assistant_message| EventKind::StopFailure {
-            error: StopError::Overloaded, last_assistant_message,
+        1 => text.clone().prop_map(|message| EventKind::ApiError {
+            error: ApiErrorKind::Overloaded, message,
         }),
-        1 => ("(general-purpose)?", text).prop_map(|(agent_type, last_assistant_message)| EventKind::SubagentStop {
-            agent_type, last_assistant_message,
+        1 => ("(general-purpose)?", text).prop_map(|(agent_type, reply)| EventKind::SubagentEnded {
+            agent_type, reply,
         }),
-        1 => reason.prop_map(|reason| EventKind::SessionEnd { reason }),
+        1 => reason.prop_map(|reason| EventKind::SessionEnded { reason }),
     ]
 }
 
 /// One thing that happens to a session: a hook event, or its deliverer acting.
 #[derive(Debug, Clone)]
 enum Op {
-    Event(HookEvent),
+    Event(Box<Event>),
     /// The deliverer of the pending push checks and sends (or drops) it.
     Deliver,
     /// The CLI attaches the spawned deliverer.
@@ -75,7 +73,7 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        6 => (event_kind(), prop::bool::weighted(0.15)).prop_map(|(k, agent)| Op::Event(event(k, agent))),
+        6 => (event_kind(), prop::bool::weighted(0.15)).prop_map(|(k, agent)| Op::Event(Box::new(event(k, agent)))),
         1 => Just(Op::Deliver),
         1 => Just(Op::Attach),
     ]
@@ -134,12 +132,9 @@ proptest! {
             match op {
                 Op::Deliver => {
                     if let Some(id) = state.pending.as_ref().map(|p| p.id) {
-                        match engine::fire_check(&state, id, now, &cfg) {
-                            FireVerdict::Fire => {
-                                let kind = state.pending.as_ref().map_or(Kind::Done, |p| p.kind);
-                                engine::mark_delivered(&mut state, id, kind, now);
-                            }
-                            _ => engine::mark_dropped(&mut state, id),
+                        match engine::fire_check(&mut state, id, now, &cfg) {
+                            FireVerdict::Fire(n) => engine::mark_delivered(&mut state, id, n.kind, now),
+                            _ => prop_assert!(state.pending.as_ref().is_none_or(|p| p.id != id), "a push not fired is dropped"),
                         }
                         live.retain(|l| *l != id);
                     }
@@ -154,7 +149,7 @@ proptest! {
                         now_ms: now,
                         silenced,
                         headless,
-                        transcript: engine::wants_transcript(&state, &ev).then(|| transcript.clone()).flatten(),
+                        transcript: engine::needs(&state, &ev, &cfg).transcript.is_some().then(|| transcript.clone()).flatten(),
                         ..Context::default()
                     };
                     let before = state.pending.clone();
@@ -163,7 +158,7 @@ proptest! {
                         Action::Cancel { push_id, deliverer, .. } => Some((*push_id, *deliverer)),
                         _ => None,
                     }).collect();
-                    let schedules: Vec<&PushPlan> = actions.iter().filter_map(|a| match a {
+                    let schedules: Vec<&Pending> = actions.iter().filter_map(|a| match a {
                         Action::Schedule(p) => Some(p),
                         _ => None,
                     }).collect();
@@ -182,7 +177,7 @@ proptest! {
                         prop_assert_eq!(cancels.first().map(|c| c.0), Some(b.id));
                     }
                     // A person's prompt always clears the pending push.
-                    if matches!(ev.kind, EventKind::UserPromptSubmit { system_injected: false }) {
+                    if matches!(ev.kind, EventKind::TurnStarted) {
                         prop_assert!(after.pending.is_none());
                     }
                     // Silenced sessions never push.
@@ -193,16 +188,14 @@ proptest! {
                     for p in &schedules {
                         prop_assert!(last_id.is_none_or(|l| p.id > l), "push ids grow");
                         last_id = Some(p.id);
-                        prop_assert_eq!(after.pending.as_ref().map(|x| (x.id, x.kind)), Some((p.id, p.notification.kind)));
-                        prop_assert_eq!(p.notification.kind == Kind::Error, p.delay.is_zero() && p.notification.kind == Kind::Error);
+                        prop_assert_eq!(after.pending.as_ref().map(|x| (x.id, x.kind())), Some((p.id, p.notification.kind)));
+                        prop_assert_eq!(p.notification.kind == Kind::Error, p.delay().is_zero() && p.notification.kind == Kind::Error);
                     }
-                    // SessionEnd always forgets, last.
-                    let forgets = actions.iter().filter(|a| **a == Action::Forget).count();
-                    let is_end = matches!(ev.kind, EventKind::SessionEnd { .. });
-                    prop_assert_eq!(forgets, usize::from(is_end));
-                    if is_end {
-                        prop_assert_eq!(actions.last(), Some(&Action::Forget));
-                    }
+                    // A session end ends the session, and any later event resumes it; the state
+                    // is finished once no push waits.
+                    let is_end = matches!(ev.kind, EventKind::SessionEnded { .. });
+                    prop_assert_eq!(after.ended, is_end);
+                    prop_assert_eq!(after.finished(), is_end && after.pending.is_none());
                     for (id, _) in &cancels {
                         live.retain(|l| l != id);
                     }
@@ -224,7 +217,7 @@ struct Replay {
     cfg: EngineConfig,
     headless: bool,
     /// Every push scheduled, in order.
-    scheduled: Vec<PushPlan>,
+    scheduled: Vec<Pending>,
     /// Pushes actually delivered: (kind, title).
     delivered: Vec<(Kind, String)>,
     records: Vec<DecisionKind>,
@@ -250,17 +243,23 @@ impl Replay {
         if p.fire_at_ms > now_ms {
             return;
         }
-        if engine::fire_check(&self.state, p.id, p.fire_at_ms, &self.cfg) == FireVerdict::Fire {
-            engine::mark_delivered(&mut self.state, p.id, p.kind, p.fire_at_ms);
+        if let FireVerdict::Fire(n) =
+            engine::fire_check(&mut self.state, p.id, p.fire_at_ms, &self.cfg)
+        {
+            assert_eq!(
+                n, p.notification,
+                "the record's notification is what is sent"
+            );
+            engine::mark_delivered(&mut self.state, p.id, n.kind, p.fire_at_ms);
             let plan = self
                 .scheduled
                 .iter()
                 .find(|s| s.id == p.id)
                 .expect("scheduled");
             self.delivered
-                .push((p.kind, plan.notification.title.clone()));
+                .push((p.kind(), plan.notification.title.clone()));
         } else {
-            engine::mark_dropped(&mut self.state, p.id);
+            assert_eq!(self.state.pending, None, "a push not fired is dropped");
         }
     }
 
@@ -268,12 +267,15 @@ impl Replay {
     fn hook(&mut self, secs: u64, json: &str, transcript: Option<TranscriptFacts>) -> Vec<Action> {
         let now_ms = secs * 1000;
         self.deliver_due(now_ms);
-        let ev = HookEvent::parse(json.as_bytes()).expect("a valid hook payload");
+        let ev = claude::parse(json.as_bytes()).expect("a valid hook payload");
         let ctx = Context {
             now_ms,
             silenced: false,
             headless: self.headless,
-            transcript: if engine::wants_transcript(&self.state, &ev) {
+            transcript: if engine::needs(&self.state, &ev, &self.cfg)
+                .transcript
+                .is_some()
+            {
                 transcript
             } else {
                 None
@@ -338,7 +340,7 @@ fn replays_the_tui_session_with_tool_failure_rejection_and_background_subagent()
     r.hook(104, &j(r#""prompt_id":"p2","hook_event_name":"Stop","stop_hook_active":false,"last_assistant_message":"The directory does not exist.","background_tasks":[]"#), None);
     let error = r.scheduled.last().expect("error push");
     assert_eq!(error.notification.kind, Kind::Error);
-    assert_eq!(error.delay, Duration::ZERO);
+    assert_eq!(error.delay(), Duration::ZERO);
 
     // Turn 3: a permission dialog, open long enough to notify, then answered "No": no Stop.
     let a = r.hook(
@@ -399,7 +401,7 @@ fn replays_the_tui_session_with_tool_failure_rejection_and_background_subagent()
     assert_eq!(kinds, [Kind::Done, Kind::Error, Kind::Done]);
 }
 
-/// `tui-interrupts-compact`: Esc interrupts end turns without any hook, a `<tool_use_error>`
+/// `tui-interrupts-compact`: Esc interrupts end turns without any hook, a `<refused>`
 /// round, and `/compact` with its empty-typed compaction agents.
 #[test]
 fn replays_the_tui_session_with_interrupts_and_compact() {
@@ -486,9 +488,8 @@ fn replays_the_tui_session_with_interrupts_and_compact() {
         None,
     );
     let id = r.scheduled[1].id;
-    assert!(
-        matches!(a.as_slice(), [Action::Cancel { push_id, .. }, Action::Forget] if *push_id == id)
-    );
+    assert!(matches!(a.as_slice(), [Action::Cancel { push_id, .. }] if *push_id == id));
+    assert!(r.state.finished(), "nothing waits: the state goes");
     assert_eq!(
         r.delivered,
         [(
@@ -525,8 +526,8 @@ fn replays_a_print_mode_api_error() {
     };
     let mut r = Replay::new();
     r.headless = true;
-    let a = session(&mut r);
-    assert_eq!(a.last(), Some(&Action::Forget));
+    session(&mut r);
+    assert!(r.state.ended);
     assert!(
         r.scheduled.is_empty(),
         "headless sessions are skipped by default"

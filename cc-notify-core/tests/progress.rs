@@ -1,6 +1,6 @@
 //! Progress pushes (issue 5), end to end at the library level: a transcript written the way
 //! Claude Code writes it, the hooks it fires, the scans the binary makes when
-//! `wants_progress_scan` asks, and the actions `step` returns.
+//! `needs` asks for, and the actions `step` returns.
 
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use cc_notify_core::agent::claude;
 use cc_notify_core::engine::{self, Action, Context, EngineConfig, HeadlessPolicy};
-use cc_notify_core::event::HookEvent;
+use cc_notify_core::event::Event;
 use cc_notify_core::store::StateDir;
 use cc_notify_core::transcript::{self, TranscriptError};
 use cc_notify_core::{Kind, Notification, SessionState};
@@ -38,7 +39,7 @@ fn progress_on() -> EngineConfig {
 }
 
 /// A hook payload for the session, naming `path` as its transcript.
-fn payload(path: &Path, event: &str, extra: Value) -> HookEvent {
+fn payload(path: &Path, event: &str, extra: Value) -> Event {
     let mut v = json!({
         "session_id": "s1",
         "transcript_path": path,
@@ -48,10 +49,10 @@ fn payload(path: &Path, event: &str, extra: Value) -> HookEvent {
     v.as_object_mut()
         .unwrap()
         .extend(extra.as_object().unwrap().clone());
-    HookEvent::parse(v.to_string().as_bytes()).unwrap()
+    claude::parse(v.to_string().as_bytes()).unwrap()
 }
 
-fn prompt(path: &Path, injected: bool) -> HookEvent {
+fn prompt(path: &Path, injected: bool) -> Event {
     let text = if injected {
         "<task-notification>done</task-notification>"
     } else {
@@ -60,7 +61,7 @@ fn prompt(path: &Path, injected: bool) -> HookEvent {
     payload(path, "UserPromptSubmit", json!({ "prompt": text }))
 }
 
-fn tool_done(path: &Path, failed: bool) -> HookEvent {
+fn tool_done(path: &Path, failed: bool) -> Event {
     let name = if failed {
         "PostToolUseFailure"
     } else {
@@ -73,7 +74,7 @@ fn tool_done(path: &Path, failed: bool) -> HookEvent {
     )
 }
 
-fn stop(path: &Path, last_block: &str) -> HookEvent {
+fn stop(path: &Path, last_block: &str) -> Event {
     payload(
         path,
         "Stop",
@@ -93,25 +94,24 @@ struct Outcome {
 /// One hook run as the binary does it: scan when asked (from 0 again if the file was
 /// replaced), then step.
 fn hook(
-    mut state: SessionState,
-    ev: &HookEvent,
+    state: SessionState,
+    ev: &Event,
     cfg: &EngineConfig,
     now_ms: u64,
 ) -> (SessionState, Outcome) {
     let path = ev.transcript_path.as_deref().unwrap();
-    let scan = |state: &SessionState| {
-        engine::wants_progress_scan(state, ev, cfg)
-            .map(|offset| transcript::scan_from(path, offset))
-    };
-    let mut found = scan(&state);
+    let offset = engine::needs(&state, ev, cfg).progress_from;
+    let mut found = offset.map(|offset| transcript::scan_from(path, offset));
+    let mut progress_restarted = false;
     if let Some(Err(TranscriptError::OffsetPastEnd { .. })) = found {
-        engine::restart_progress(&mut state);
-        found = scan(&state);
+        progress_restarted = true;
+        found = Some(transcript::scan_from(path, 0));
     }
     let scanned = found.is_some();
     let ctx = Context {
         now_ms,
         progress: found.map(Result::unwrap),
+        progress_restarted,
         ..Context::default()
     };
     let (state, actions) = engine::step(state, ev, &ctx, cfg);
@@ -174,7 +174,7 @@ impl Replay {
         self.file.write_all(bytes).unwrap();
     }
 
-    fn fire(&mut self, ev: &HookEvent) {
+    fn fire(&mut self, ev: &Event) {
         self.now_ms += 1_000;
         let state = std::mem::take(&mut self.state);
         let (state, out) = hook(state, ev, &self.cfg, self.now_ms);
@@ -330,7 +330,7 @@ fn hooks_running_at_once_under_the_session_lock_push_each_message_once() {
     let cfg = progress_on();
     let sent = Mutex::new(Vec::new());
     // What the binary does per hook: lock, load, scan, step, save.
-    let run = |ev: &HookEvent| {
+    let run = |ev: &Event| {
         let guard = store.lock("s1").unwrap();
         let state: SessionState = guard.load().unwrap();
         let (state, out) = hook(state, ev, &cfg, 1_000);
@@ -389,7 +389,7 @@ fn interleaved_scans_whose_offsets_lag_push_each_message_once() {
     let ev = tool_done(&path, false);
     for &a in &cuts {
         for &b in &cuts {
-            let offset = engine::wants_progress_scan(&start, &ev, &cfg).unwrap();
+            let offset = engine::needs(&start, &ev, &cfg).progress_from.unwrap();
             let scan_a = transcript::scan_bytes(&data[..a], offset).unwrap();
             let scan_b = transcript::scan_bytes(&data[..b], offset).unwrap();
             let mut state = start.clone();
@@ -415,11 +415,12 @@ fn interleaved_scans_whose_offsets_lag_push_each_message_once() {
 /// [`hook`] over an in-memory transcript.
 fn hook_bytes(
     state: SessionState,
-    ev: &HookEvent,
+    ev: &Event,
     cfg: &EngineConfig,
     data: &[u8],
 ) -> (SessionState, Outcome) {
-    let progress = engine::wants_progress_scan(&state, ev, cfg)
+    let progress = engine::needs(&state, ev, cfg)
+        .progress_from
         .map(|offset| transcript::scan_bytes(data, offset).unwrap());
     let ctx = Context {
         now_ms: 1_000,
@@ -487,7 +488,7 @@ fn silenced_and_headless_sessions_get_no_progress_and_no_backlog_later() {
             &data[..find(&data, "Step one")],
         );
         let ev = tool_done(&path, false);
-        let offset = engine::wants_progress_scan(&state, &ev, &cfg).unwrap();
+        let offset = engine::needs(&state, &ev, &cfg).progress_from.unwrap();
         let ctx = Context {
             progress: Some(transcript::scan_bytes(&data[..at_step_three], offset).unwrap()),
             ..quiet.clone()
@@ -559,7 +560,7 @@ fn progress_never_touches_the_pending_banner() {
     // The turn goes on (a Stop hook blocked, or a background task): a new step is pushed.
     let (state, actions) = {
         let ev = tool_done(&path, false);
-        let offset = engine::wants_progress_scan(&state, &ev, &cfg).unwrap();
+        let offset = engine::needs(&state, &ev, &cfg).progress_from.unwrap();
         let ctx = Context {
             progress: Some(transcript::scan_bytes(&data, offset).unwrap()),
             ..Context::default()
@@ -633,7 +634,7 @@ fn scans_are_asked_for_only_where_progress_is_decided() {
     let path = PathBuf::from("session.jsonl");
     let cfg = progress_on();
     let fresh = SessionState::default();
-    let wants = |ev: &HookEvent| engine::wants_progress_scan(&fresh, ev, &cfg);
+    let wants = |ev: &Event| engine::needs(&fresh, ev, &cfg).progress_from;
     assert_eq!(wants(&prompt(&path, false)), Some(0));
     assert_eq!(wants(&tool_done(&path, true)), Some(0));
     assert_eq!(wants(&stop(&path, "x")), Some(0));
@@ -643,7 +644,7 @@ fn scans_are_asked_for_only_where_progress_is_decided() {
         "a continuation, not a new turn"
     );
     let mut sub = stop(&path, "x");
-    sub.agent_id = Some("a1".into());
+    sub.subagent = Some("a1".into());
     assert_eq!(wants(&sub), None);
     let mut bare = tool_done(&path, false);
     bare.transcript_path = None;
@@ -659,8 +660,8 @@ fn scans_are_asked_for_only_where_progress_is_decided() {
     // The offset belongs to its transcript: another file is read from the start.
     let data = fixture(THREE_STEPS);
     let (state, _) = hook_bytes(fresh.clone(), &prompt(&path, false), &cfg, &data);
-    let offset = engine::wants_progress_scan(&state, &tool_done(&path, false), &cfg);
+    let offset = engine::needs(&state, &tool_done(&path, false), &cfg).progress_from;
     assert_eq!(offset, Some(data.len() as u64));
     let other = tool_done(Path::new("cleared.jsonl"), false);
-    assert_eq!(engine::wants_progress_scan(&state, &other, &cfg), Some(0));
+    assert_eq!(engine::needs(&state, &other, &cfg).progress_from, Some(0));
 }
