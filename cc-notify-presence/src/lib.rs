@@ -73,10 +73,19 @@ pub struct Env {
 impl Env {
     /// This process's environment, and the terminal found from it.
     pub fn from_process() -> Env {
+        let env = Env::from_vars();
+        Env {
+            tty: cc_notify_core::tty::find_user_terminal(env.claude_pid),
+            ..env
+        }
+    }
+
+    /// This process's environment variables alone: no terminal search (`tty` is `None`).
+    pub fn from_vars() -> Env {
         let var = |name| std::env::var(name).ok().filter(|v: &String| !v.is_empty());
         let claude_pid = var("CLAUDE_PID").and_then(|p| p.parse().ok());
         Env {
-            tty: cc_notify_core::tty::find_user_terminal(claude_pid),
+            tty: None,
             tmux: var("TMUX"),
             tmux_pane: var("TMUX_PANE"),
             display: var("DISPLAY"),

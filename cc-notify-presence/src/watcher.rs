@@ -47,9 +47,10 @@ impl Watcher {
         waiting: Waiting,
     ) -> Watcher {
         let mut probes = discover(env).present;
-        if baseline.is_none() {
-            probes.retain(|p| p.name() != "pty");
-        }
+        // The registry is the agent's state, not the user's presence: it is asked whether a
+        // Needs-input push is still wanted ([`Watcher::still_waiting`]), never for input.
+        probes
+            .retain(|p| p.name() != "claude-session" && (baseline.is_some() || p.name() != "pty"));
         let sees_leaving = probes
             .iter()
             .any(|p| matches!(p.name(), "tmux" | "gnome" | "logind"));
@@ -82,6 +83,12 @@ impl Watcher {
     pub fn poll(&mut self, now_ms: u64) -> WatchStep {
         self.last = read_all(&self.probes);
         self.watch.observe_readings(now_ms, &self.last)
+    }
+
+    /// Reads every probe now, without feeding the watch (for a reminder after it ended).
+    pub fn read(&mut self) -> Vec<Reading> {
+        self.last = read_all(&self.probes);
+        self.last.clone()
     }
 
     /// Why the watch ended ("present: tmux client_activity 2 s ago (1 s resolution)").
