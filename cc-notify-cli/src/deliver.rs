@@ -91,7 +91,13 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
             Some(kind),
             format!("skipped: {why}; a reminder follows if you leave"),
         );
-        *end = second_chance(watcher, &stop);
+        let still_pending = || {
+            deliverer
+                .with_session(|f| f.state.pending.as_ref().map(|p| p.id))
+                .flatten()
+                == deliverer.push
+        };
+        *end = second_chance(watcher, &stop, still_pending);
     }
     let waited = waited.map(|(push, needs_input, end, watcher)| {
         // A Needs-input push is moot once the agent no longer waits (the dialog was answered,
@@ -175,11 +181,23 @@ fn wait(watching: &Watching, session: &std::ffi::OsStr, stop: &StopSignals) -> (
 
 /// After a typing skip: watches (bounded) for the user to leave, and makes the push due again
 /// once they have ([`Reminder`]).
-fn second_chance(watcher: &mut Watcher, stop: &StopSignals) -> WaitEnd {
+/// `still_pending` tells whether the session still holds this push (no newer event replaced it,
+/// the session was not deleted).
+fn second_chance(
+    watcher: &mut Watcher,
+    stop: &StopSignals,
+    still_pending: impl Fn() -> bool,
+) -> WaitEnd {
     let cfg = ReminderConfig::default();
     let mut reminder = Reminder::new(now_ms(), cfg);
     loop {
         let now = now_ms();
+        if !still_pending() {
+            return WaitEnd::NoReminder(
+                "no reminder: superseded by a newer event of the session, or the session ended"
+                    .into(),
+            );
+        }
         let readings = watcher.read();
         match reminder.observe(now, &readings) {
             ReminderStep::Send => {
