@@ -36,8 +36,9 @@ enum WaitEnd {
     Due(String),
     /// The user was there (what presence said): the push is dropped.
     Typing(String),
-    /// The user stayed after a typing skip: no reminder, the push is dropped (why).
-    NoReminder(String),
+    /// The push is dropped (why): no reminder after a typing skip, or the agent no longer
+    /// waits for the answer a Needs-input push asks for.
+    Dropped(String),
     /// A stop signal arrived.
     Stopped(Stopped),
 }
@@ -105,7 +106,7 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
         let answered =
             needs_input && matches!(end, WaitEnd::Due(_)) && watcher.still_waiting() == Some(false);
         let end = if answered {
-            WaitEnd::NoReminder(
+            WaitEnd::Dropped(
                 "not sent: the agent no longer waits for an answer (sessions registry)".into(),
             )
         } else {
@@ -193,7 +194,7 @@ fn second_chance(
     loop {
         let now = now_ms();
         if !still_pending() {
-            return WaitEnd::NoReminder(
+            return WaitEnd::Dropped(
                 "no reminder: superseded by a newer event of the session, or the session ended"
                     .into(),
             );
@@ -207,7 +208,7 @@ fn second_chance(
                 return WaitEnd::Due(format!("reminder after a typing skip, {why}"));
             }
             ReminderStep::GiveUp => {
-                return WaitEnd::NoReminder(format!(
+                return WaitEnd::Dropped(format!(
                     "no reminder: still at the keyboard {} s after the typing skip",
                     cfg.watch_for.as_secs()
                 ));
@@ -304,7 +305,7 @@ impl Deliverer<'_> {
                     format!("skipped: {why}"),
                 );
             }
-            WaitEnd::NoReminder(why) => {
+            WaitEnd::Dropped(why) => {
                 let dropped = self.with_session(|f| f.drop_push(push)).flatten();
                 return self.log(DecisionKind::Cancelled, dropped.map(|p| p.kind()), why);
             }
