@@ -12,9 +12,10 @@ use std::time::Duration;
 use cc_notify_core::decision_log::LogRecord;
 use cc_notify_core::delivery::{Carrying, Outcome};
 use cc_notify_core::engine::{self, FireVerdict};
-use cc_notify_core::presence::{Watch, WatchStep};
+use cc_notify_core::presence::{Reminder, ReminderConfig, ReminderStep, WatchStep};
 use cc_notify_core::store::StateDir;
-use cc_notify_core::{ActivityProbe, DecisionKind, Kind, Notification, tty};
+use cc_notify_core::{DecisionKind, Kind, Notification};
+use cc_notify_presence::{Env, Waiting, Watcher};
 
 use crate::handoff::{self, Job, Watching};
 use crate::notifiers;
@@ -22,16 +23,22 @@ use crate::runtime::{self, Runtime, now_ms};
 use crate::session_file::{self, SessionFile};
 use crate::stop_signals::{StopSignals, Stopped};
 
-/// How often the terminal is sampled while waiting.
+/// How often the presence probes are read while waiting.
 const POLL: Duration = Duration::from_millis(500);
+
+/// How often they are read while a reminder waits for the user to leave.
+const REMINDER_POLL: Duration = Duration::from_secs(2);
 
 /// How a wait ended.
 #[derive(Debug, PartialEq)]
 enum WaitEnd {
-    /// The push is due.
-    Due,
-    /// The user typed in the terminal: the push is dropped.
-    Typing,
+    /// The push is due; what presence said ("away: tmux session has no client attached").
+    Due(String),
+    /// The user was there (what presence said): the push is dropped.
+    Typing(String),
+    /// The push is dropped (why): no reminder after a typing skip, or the agent no longer
+    /// waits for the answer a Needs-input push asks for.
+    Dropped(String),
     /// A stop signal arrived.
     Stopped(Stopped),
 }
@@ -48,8 +55,11 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
     };
     // The wait comes before anything else: the process sleeps for most of its life, and code
     // and data it has not touched yet take no memory meanwhile. `None`: the progress sender.
-    let waited = match job {
-        Job::Push { push, watching } => Some((push, wait(&watching, &stop))),
+    let mut waited = match job {
+        Job::Push { push, watching } => {
+            let (end, watcher) = wait(&watching, &session, &stop);
+            Some((push, watching.needs_input, end, watcher))
+        }
         Job::Progress => None,
     };
     let (Some(dir), Ok(session)) = (runtime::open_state_dir(), session.into_string()) else {
@@ -58,7 +68,7 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
     let deliverer = Deliverer {
         dir: &dir,
         session: &session,
-        push: waited.as_ref().map(|(push, _)| *push),
+        push: waited.as_ref().map(|(push, ..)| *push),
     };
     if let Some(e) = stop_error {
         deliverer.log(
@@ -67,6 +77,43 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
             format!("cannot catch stop signals; a cancel will end this process unlogged: {e}"),
         );
     }
+    // After a typing skip the push stays pending (the next prompt cancels it as any other) while
+    // the second chance watches for the user to leave.
+    if let Some((_, needs_input, end, watcher)) = waited.as_mut()
+        && let WaitEnd::Typing(why) = end
+    {
+        let kind = if *needs_input {
+            Kind::NeedsInput
+        } else {
+            Kind::Done
+        };
+        deliverer.log(
+            DecisionKind::SkippedTyping,
+            Some(kind),
+            format!("skipped: {why}; a reminder follows if you leave"),
+        );
+        let still_pending = || {
+            deliverer
+                .with_session(|f| f.state.pending.as_ref().map(|p| p.id))
+                .flatten()
+                == deliverer.push
+        };
+        *end = second_chance(watcher, &stop, still_pending);
+    }
+    let waited = waited.map(|(push, needs_input, end, watcher)| {
+        // A Needs-input push is moot once the agent no longer waits (the dialog was answered,
+        // also within the terminal's 8-second blur).
+        let answered =
+            needs_input && matches!(end, WaitEnd::Due(_)) && watcher.still_waiting() == Some(false);
+        let end = if answered {
+            WaitEnd::Dropped(
+                "not sent: the agent no longer waits for an answer (sessions registry)".into(),
+            )
+        } else {
+            end
+        };
+        (push, end)
+    });
     // From here on a stop ends the process wherever it is, a request included.
     if !matches!(waited, Some((_, WaitEnd::Stopped(_)))) {
         let (dir, session, push) = (dir.clone(), session.clone(), deliverer.push);
@@ -86,38 +133,91 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Waits the delay and the grace period while watching the terminal.
-fn wait(watching: &Watching, stop: &StopSignals) -> WaitEnd {
-    let probe = watching.tty.clone().map(tty::TtyProbe::new);
-    watch_until_due(
-        watching,
-        probe.as_ref().map(|p| p as &dyn ActivityProbe),
-        stop,
-    )
-}
-
-/// Waits the delay and the grace period while `probe` (if any) watches for the user.
-fn watch_until_due(
-    watching: &Watching,
-    probe: Option<&dyn ActivityProbe>,
-    stop: &StopSignals,
-) -> WaitEnd {
-    let baseline = watching.baseline.filter(|_| probe.is_some());
-    let mut watch = Watch::new(
+/// Waits the delay and the grace period while watching every presence probe the hook's
+/// environment offers (the terminal, tmux, X11, GNOME, logind).
+fn wait(watching: &Watching, session: &std::ffi::OsStr, stop: &StopSignals) -> (WaitEnd, Watcher) {
+    let env = if watching.presence_checked {
+        Env {
+            tty: watching.tty.clone(),
+            session_id: session.to_str().map(str::to_owned),
+            ..Env::from_vars()
+        }
+    } else {
+        Env::default()
+    };
+    let baseline = watching.baseline.filter(|_| watching.tty.is_some());
+    let waiting = if watching.needs_input {
+        Waiting::NeedsInput
+    } else {
+        Waiting::Done
+    };
+    let mut watcher = Watcher::new(
+        &env,
         baseline,
         watching.presence,
         watching.scheduled_ms,
         Duration::from_millis(watching.delay_ms),
+        waiting,
     );
     loop {
         let now = now_ms();
-        let sample = probe.and_then(|p| p.sample().ok());
-        match watch.observe(now, sample) {
-            WatchStep::Send => return WaitEnd::Due,
-            WatchStep::Skip { .. } => return WaitEnd::Typing,
+        let step = watcher.poll(now);
+        let why = || {
+            watcher
+                .decision()
+                .map_or_else(String::new, |d| d.to_string())
+        };
+        match step {
+            WatchStep::Send => return (WaitEnd::Due(why()), watcher),
+            WatchStep::Skip { .. } => return (WaitEnd::Typing(why()), watcher),
             WatchStep::Wait { until_ms } => {
                 let left = Duration::from_millis(until_ms.saturating_sub(now));
                 if let Err(stopped) = stop.sleep(left.min(POLL).max(Duration::from_millis(10))) {
+                    return (WaitEnd::Stopped(stopped), watcher);
+                }
+            }
+        }
+    }
+}
+
+/// After a typing skip: watches (bounded) for the user to leave, and makes the push due again
+/// once they have ([`Reminder`]).
+/// `still_pending` tells whether the session still holds this push (no newer event replaced it,
+/// the session was not deleted).
+fn second_chance(
+    watcher: &mut Watcher,
+    stop: &StopSignals,
+    still_pending: impl Fn() -> bool,
+) -> WaitEnd {
+    let cfg = ReminderConfig::default();
+    let mut reminder = Reminder::new(now_ms(), cfg);
+    loop {
+        let now = now_ms();
+        if !still_pending() {
+            return WaitEnd::Dropped(
+                "no reminder: superseded by a newer event of the session, or the session ended"
+                    .into(),
+            );
+        }
+        let readings = watcher.read();
+        match reminder.observe(now, &readings) {
+            ReminderStep::Send => {
+                let why = reminder.reason().map_or_else(String::new, |reason| {
+                    cc_notify_core::presence::Decision { at_ms: now, reason }.to_string()
+                });
+                return WaitEnd::Due(format!("reminder after a typing skip, {why}"));
+            }
+            ReminderStep::GiveUp => {
+                return WaitEnd::Dropped(format!(
+                    "no reminder: still at the keyboard {} s after the typing skip",
+                    cfg.watch_for.as_secs()
+                ));
+            }
+            ReminderStep::Wait { until_ms } => {
+                let left = Duration::from_millis(until_ms.saturating_sub(now));
+                if let Err(stopped) =
+                    stop.sleep(left.clamp(Duration::from_millis(10), REMINDER_POLL))
+                {
                     return WaitEnd::Stopped(stopped);
                 }
             }
@@ -191,29 +291,33 @@ impl Deliverer<'_> {
 
     /// After the wait: logs a stop or a skip, or re-checks the session and sends.
     fn finish(&self, push: u64, waited: WaitEnd) {
-        match waited {
+        let presence = match waited {
             // A cancelling hook has cleared the push already. After any other stop the push
             // still looks pending until the session's next event replaces it, and `status`
             // flags its delivery process as gone. Nothing here takes the session lock: cancels
             // come with every prompt, and the hooks then running must not wait on this.
             WaitEnd::Stopped(stopped) => return self.stopped(stopped),
-            WaitEnd::Typing => {
+            WaitEnd::Typing(why) => {
                 let dropped = self.with_session(|f| f.drop_push(push)).flatten();
                 return self.log(
                     DecisionKind::SkippedTyping,
                     dropped.map(|p| p.kind()),
-                    "skipped: the user is typing in the terminal".into(),
+                    format!("skipped: {why}"),
                 );
             }
-            WaitEnd::Due => {}
-        }
+            WaitEnd::Dropped(why) => {
+                let dropped = self.with_session(|f| f.drop_push(push)).flatten();
+                return self.log(DecisionKind::Cancelled, dropped.map(|p| p.kind()), why);
+            }
+            WaitEnd::Due(why) => why,
+        };
         let rt = Runtime::load_for_hook(self.dir, now_ms(), None);
         // Re-check the session right before sending: a newer prompt cancels the push even if
         // its signal never arrived.
         let verdict =
             self.with_session(|f| engine::fire_check(&mut f.state, push, now_ms(), &rt.engine));
         let (decision, kind, why_not) = match verdict {
-            Some(FireVerdict::Fire(n)) => return self.send(push, &n, &rt),
+            Some(FireVerdict::Fire(n)) => return self.send(push, &n, &rt, &presence),
             Some(FireVerdict::RateLimited) => (
                 DecisionKind::RateLimited,
                 Some(Kind::Done),
@@ -231,11 +335,15 @@ impl Deliverer<'_> {
         self.log(decision, kind, why_not.into());
     }
 
-    fn send(&self, push: u64, n: &Notification, rt: &Runtime) {
+    /// Sends the push; `presence` (what the probes said) goes into the log line.
+    fn send(&self, push: u64, n: &Notification, rt: &Runtime, presence: &str) {
         let notifier = notifiers::build(&rt.config);
         let outcome = notifiers::deliver(self.dir, &rt.config, notifier.as_ref(), n);
         let delivered = matches!(outcome, Outcome::Sent(_));
-        let (decision, reason) = outcome.decision(notifier.name(), n, Carrying::Push);
+        let (decision, mut reason) = outcome.decision(notifier.name(), n, Carrying::Push);
+        if !presence.is_empty() {
+            reason.push_str(&format!(" [{presence}]"));
+        }
         self.log(decision, Some(n.kind), reason);
         self.with_session(|f| {
             if delivered {

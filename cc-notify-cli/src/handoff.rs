@@ -23,6 +23,12 @@ pub struct Watching {
     pub tty: Option<PathBuf>,
     /// The terminal's activity when the push was scheduled.
     pub baseline: Option<Activity>,
+    /// Presence is checked at all (not for errors, not in headless sessions): the other
+    /// probes of the environment (tmux, X11, GNOME, logind) are read too.
+    pub presence_checked: bool,
+    /// A Needs-input push: shorter once a sharp probe watches, and sent only while the agent
+    /// still waits.
+    pub needs_input: bool,
 }
 
 impl Watching {
@@ -35,6 +41,8 @@ impl Watching {
             presence,
             tty: terminal.map(|t| t.path.clone()),
             baseline: terminal.and_then(|t| t.baseline),
+            presence_checked: push.presence_checked,
+            needs_input: push.kind() == cc_notify_core::Kind::NeedsInput,
         }
     }
 
@@ -50,6 +58,12 @@ impl Watching {
             "--grace-ms".into(),
             self.presence.grace.as_millis().to_string().into(),
         ];
+        if self.presence_checked {
+            args.push("--presence".into());
+        }
+        if self.needs_input {
+            args.push("--needs-input".into());
+        }
         if let Some(tty) = &self.tty {
             args.extend(["--tty".into(), tty.into()]);
         }
@@ -101,11 +115,19 @@ pub fn parse(args: &[OsString]) -> Option<(OsString, Job)> {
         presence: PresenceConfig::default(),
         tty: None,
         baseline: None,
+        presence_checked: false,
+        needs_input: false,
     };
     let mut args = args.iter();
     while let Some(name) = args.next() {
-        if name == "--progress" {
-            progress = true;
+        let flag = match name.as_encoded_bytes() {
+            b"--progress" => Some(&mut progress),
+            b"--presence" => Some(&mut watching.presence_checked),
+            b"--needs-input" => Some(&mut watching.needs_input),
+            _ => None,
+        };
+        if let Some(flag) = flag {
+            *flag = true;
             continue;
         }
         let value = args.next()?;
@@ -174,8 +196,16 @@ mod tests {
                 last_input_ms: Some(1_763_699_990_000),
                 resolution_ms: 8_000,
             }),
+            presence_checked: true,
+            needs_input: true,
         };
         assert_eq!(parsed(&full), full);
+        let unchecked = Watching {
+            presence_checked: false,
+            needs_input: false,
+            ..full.clone()
+        };
+        assert_eq!(parsed(&unchecked), unchecked);
         let never_typed = Watching {
             baseline: Some(Activity {
                 last_input_ms: None,

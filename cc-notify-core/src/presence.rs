@@ -388,8 +388,8 @@ impl Watch {
     }
 }
 
-/// The terminal's sample as a reading.
-fn pty_reading(sample: Option<Activity>) -> Reading {
+/// The terminal's sample as a reading (probe `pty`, signal `atime`); `None`: unreadable.
+pub fn pty_reading(sample: Option<Activity>) -> Reading {
     match sample {
         Some(activity) => Reading {
             probe: "pty",

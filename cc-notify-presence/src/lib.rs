@@ -26,12 +26,14 @@ pub mod gnome;
 pub mod logind;
 pub mod sessions;
 pub mod tmux;
+pub mod watcher;
 pub mod x11;
 
 pub use gnome::GnomeProbe;
 pub use logind::LogindProbe;
 pub use sessions::ClaudeSessionProbe;
 pub use tmux::TmuxProbe;
+pub use watcher::{Waiting, Watcher};
 pub use x11::X11Probe;
 
 /// The wall clock in Unix ms.
@@ -71,10 +73,19 @@ pub struct Env {
 impl Env {
     /// This process's environment, and the terminal found from it.
     pub fn from_process() -> Env {
+        let env = Env::from_vars();
+        Env {
+            tty: cc_notify_core::tty::find_user_terminal(env.claude_pid),
+            ..env
+        }
+    }
+
+    /// This process's environment variables alone: no terminal search (`tty` is `None`).
+    pub fn from_vars() -> Env {
         let var = |name| std::env::var(name).ok().filter(|v: &String| !v.is_empty());
         let claude_pid = var("CLAUDE_PID").and_then(|p| p.parse().ok());
         Env {
-            tty: cc_notify_core::tty::find_user_terminal(claude_pid),
+            tty: None,
             tmux: var("TMUX"),
             tmux_pane: var("TMUX_PANE"),
             display: var("DISPLAY"),
@@ -155,8 +166,12 @@ pub fn discover(env: &Env) -> Probes {
     Probes { present, absent }
 }
 
-/// Reads every probe at once (each on its own thread, each bounded), in `probes`' order.
+/// Reads every probe at once (each on its own thread, each bounded), in `probes`' order. A
+/// single probe is read on this thread.
 pub fn read_all(probes: &[Probe]) -> Vec<Reading> {
+    if let [one] = probes {
+        return vec![one.read()];
+    }
     std::thread::scope(|s| {
         let handles: Vec<_> = probes.iter().map(|p| s.spawn(|| p.read())).collect();
         handles

@@ -43,6 +43,12 @@ impl Servers {
         }
     }
 
+    /// The agent's pane id (`$TMUX_PANE`).
+    fn probe_pane(&self) -> Option<String> {
+        let out = run(tmux(&self.inner).args(["display", "-p", "-t", "work", "#{pane_id}"]));
+        Some(String::from_utf8(out.stdout).unwrap().trim().to_owned())
+    }
+
     /// The user's terminal attaches to the agent's session.
     fn attach(&self) {
         let attach = format!(
@@ -211,4 +217,33 @@ fn a_server_that_is_gone_reads_as_unknown() {
     let s = Servers::start();
     run(tmux(&s.inner).arg("kill-server"));
     assert!(matches!(s.probe.read().certainty, Certainty::Unknown(_)));
+}
+
+#[test]
+#[ignore = "needs tmux (.ci/presence-setup.sh)"]
+fn the_live_view_shows_what_tmux_sees() {
+    let s = Servers::start();
+    let env = cc_notify_presence::Env {
+        tmux: Some(format!("{},1,0", s.inner.display())),
+        tmux_pane: s.probe_pane(),
+        ..Default::default()
+    };
+    let probes = cc_notify_presence::discover(&env);
+    let view = cc_notify_presence::live_view(&probes);
+    assert!(
+        view.contains("tmux            AWAY now: session has no client attached\n"),
+        "{view}"
+    );
+    assert!(
+        view.contains("x11             not available: $DISPLAY not set\n"),
+        "{view}"
+    );
+    assert!(view.ends_with("together        away now (tmux: session has no client attached)\n"));
+    s.attach();
+    let view = cc_notify_presence::live_view(&probes);
+    assert!(view.contains("(client_activity, 1 s resolution)"), "{view}");
+    assert!(
+        view.contains("together        last input tmux client_activity"),
+        "{view}"
+    );
 }

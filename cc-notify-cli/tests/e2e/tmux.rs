@@ -83,6 +83,11 @@ impl Tui {
         );
     }
 
+    /// The user's terminal detaches from the UI's session (prefix, then `d`, typed as keys).
+    pub fn detach(&self) {
+        run_tmux(&self.terminal, &["send-keys", "-t", "term", "C-b", "d"]);
+    }
+
     /// Runs one tmux command against the UI's server; fails the test if tmux fails.
     fn tmux<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Output {
         run_tmux(&self.socket, args)
@@ -108,12 +113,6 @@ impl Tui {
     pub fn screen(&self) -> String {
         String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "e2e"]).stdout)
             .into_owned()
-    }
-
-    /// The pane's pty (`/dev/pts/N`), whose atime moves when keys are read.
-    pub fn pty(&self) -> String {
-        let out = self.tmux(&["display", "-p", "-t", "e2e", "#{pane_tty}"]);
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
     /// Waits until the screen shows `text`; fails the test with the screen otherwise.
