@@ -11,6 +11,7 @@ mod bad_input;
 mod concurrency;
 mod config_errors;
 mod delivery;
+mod desktop;
 mod first_use;
 mod harness;
 mod process_safety;
