@@ -28,6 +28,15 @@
 //! [delivery]
 //! outbox_max_age = 3600  # seconds a failed push is kept for a retry
 //! retries = 3           # retries after a temporary failure: 5 s, 10 s, 20 s, … apart
+//!
+//! # the other backends: cc_notify_backends' own config structs; configured once their
+//! # required keys are set (tokens may come from the env)
+//! [ntfy]               # url, topic, token
+//! [desktop]            # enabled
+//! [telegram]           # bot_token, chat_id, api_url
+//! [webhook]            # url, format
+//! [command]            # argv
+//! [routing]            # kind -> backends; checked against the configured backends at load
 //! ```
 
 pub mod error;

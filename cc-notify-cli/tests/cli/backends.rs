@@ -366,3 +366,46 @@ fn doctor_checks_each_configured_backend_and_warns_on_unrouted_ones() {
         "the token leaked: {doctor}"
     );
 }
+
+#[test]
+fn a_turn_reaches_telegram_a_webhook_and_a_command_each_in_its_own_shape() {
+    let world = World::new("");
+    let tg = FakeTelegram::start();
+    tg.add_chat(42);
+    let hook = FakeWebhook::start(Flavour::Json);
+    let out = world.root.path().join("command-got.json");
+    world.write_config(&format!(
+        "[telegram]\nbot_token = \"{}\"\nchat_id = \"42\"\napi_url = \"{}\"\n\
+         [webhook]\nurl = \"{}\"\n\
+         [command]\nargv = [\"sh\", \"-c\", \"cat > '{}'\"]\n\
+         [delivery]\nretries = 0\n{NOW}",
+        telegram::EXAMPLE_TOKEN,
+        tg.base_url(),
+        hook.url(),
+        out.display()
+    ));
+    turn(&world, "three", "Shipped <v2> & done.");
+    assert!(
+        wait_until(|| world.decisions("three", "fired").len() == 3),
+        "{:#?}",
+        world.log()
+    );
+    let sent = tg.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].chat_id, 42);
+    assert!(sent[0].text.contains("Shipped <v2> & done."), "{sent:?}");
+    let bodies = hook.accepted();
+    assert_eq!(bodies.len(), 1);
+    assert_eq!(bodies[0]["kind"], "done");
+    assert_eq!(bodies[0]["session_id"], "three");
+    let got: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&out).expect("the command ran")).expect("JSON");
+    assert_eq!(got["body"], bodies[0]["body"]);
+    for via in ["sent via telegram", "sent via webhook", "sent via command"] {
+        assert_eq!(reasons_via(&world, "three", via).len(), 1, "{via}");
+    }
+    assert!(
+        world.fake.requests().is_empty(),
+        "Pushover is not configured"
+    );
+}
