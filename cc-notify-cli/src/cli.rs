@@ -47,7 +47,7 @@ pub enum Command {
     Install(SettingsArgs),
     /// Remove cc-notify's hooks (and nothing else).
     Uninstall(SettingsArgs),
-    /// Send one notification now through the configured notifier.
+    /// Send one notification now through the configured backends (or one, with --to).
     Send(SendArgs),
     /// Check config, credentials, hooks, state dir and terminal detection.
     Doctor,
@@ -111,6 +111,10 @@ pub struct SendArgs {
     /// The kind of push, which picks its priority and sound.
     #[arg(short, long, value_enum, default_value_t = KindArg::Done)]
     pub kind: KindArg,
+    /// Send through this one backend only (pushover, ntfy, desktop, telegram, webhook,
+    /// command); without it, through every backend routing gives the kind.
+    #[arg(long, value_name = "NAME")]
+    pub to: Option<String>,
 }
 
 /// A push's kind on the command line.

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use cc_notify_core::decision_log::LogRecord;
-use cc_notify_core::delivery::{Carrying, Outcome};
+use cc_notify_core::delivery::Carrying;
 use cc_notify_core::engine::{self, FireVerdict};
 use cc_notify_core::presence::{Reminder, ReminderConfig, ReminderStep, WatchStep};
 use cc_notify_core::store::StateDir;
@@ -269,7 +269,6 @@ impl Deliverer<'_> {
     /// same moment sees no sender and starts a new one).
     fn send_progress(&self) {
         let rt = Runtime::load_for_hook(self.dir, now_ms(), None);
-        let notifier = notifiers::build(&rt.config);
         loop {
             let next = self.with_session(|file| {
                 if file.progress_queue.is_empty() {
@@ -280,12 +279,9 @@ impl Deliverer<'_> {
                 }
             });
             let Some(Some(n)) = next else { return };
-            let outcome = notifiers::deliver(self.dir, &rt.config, notifier.as_ref(), &n);
-            let (decision, reason) = outcome.decision(notifier.name(), &n, Carrying::Progress);
-            let mut rec = LogRecord::new(now_ms(), decision, reason);
-            rec.session = Some(self.session.to_owned());
-            rec.kind = Some(n.kind);
-            runtime::log(self.dir, rec);
+            notifiers::deliver_all(self.dir, &rt.config, &n, Carrying::Progress, &|d, why| {
+                self.log(d, Some(n.kind), why);
+            });
         }
     }
 
@@ -335,16 +331,19 @@ impl Deliverer<'_> {
         self.log(decision, kind, why_not.into());
     }
 
-    /// Sends the push; `presence` (what the probes said) goes into the log line.
+    /// Sends `n` to every backend routing gives its kind, each on its own (see
+    /// [`notifiers::deliver_all`]); the push counts as delivered when any backend took it.
+    /// `presence` (what the probes said) goes into each log line.
     fn send(&self, push: u64, n: &Notification, rt: &Runtime, presence: &str) {
-        let notifier = notifiers::build(&rt.config);
-        let outcome = notifiers::deliver(self.dir, &rt.config, notifier.as_ref(), n);
-        let delivered = matches!(outcome, Outcome::Sent(_));
-        let (decision, mut reason) = outcome.decision(notifier.name(), n, Carrying::Push);
-        if !presence.is_empty() {
-            reason.push_str(&format!(" [{presence}]"));
-        }
-        self.log(decision, Some(n.kind), reason);
+        let delivered =
+            notifiers::deliver_all(self.dir, &rt.config, n, Carrying::Push, &|d, why| {
+                let why = if presence.is_empty() {
+                    why
+                } else {
+                    format!("{why} [{presence}]")
+                };
+                self.log(d, Some(n.kind), why);
+            });
         self.with_session(|f| {
             if delivered {
                 engine::mark_delivered(&mut f.state, push, n.kind, now_ms());

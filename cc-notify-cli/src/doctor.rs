@@ -73,43 +73,27 @@ pub fn run() -> ExitCode {
         },
     };
 
-    // 2. Notifier and credentials.
-    match notifiers::pushover(&config) {
-        None => r.info(
-            "no Pushover credentials: pushes go to the desktop (when there is one) and the log; \
+    // 2. Backends and their credentials.
+    let configured = config.backends();
+    if configured.is_empty() {
+        r.info(
+            "no backend configured: pushes go to the desktop (when there is one) and the log; \
              to get them on your phone, set [pushover] token and user in the config \
-             or CC_NOTIFY_PUSHOVER_TOKEN / CC_NOTIFY_PUSHOVER_USER",
-        ),
-        Some(Err(e)) => r.fail(
-            &format!("Pushover: {e}"),
-            "check [pushover] token and user: each is 30 letters and digits",
-        ),
-        Some(Ok(p)) => match p.validate_user() {
-            Ok(info) => r.ok(&format!(
-                "Pushover credentials valid; active devices: {}",
-                info.devices.join(", ")
-            )),
-            Err(e) if e.is_transient() => r.warn(
-                &format!("Pushover not reachable now: {e}"),
-                "check the network; pushes are retried",
-            ),
-            // The endpoint has no users/validate.json (a gateway or proxy at a custom api_url):
-            // that says nothing about the keys.
-            Err(NotifyError::Rejected {
-                status: Some(404), ..
-            }) => r.warn(
-                &format!(
-                    "cannot validate the credentials here: {} has no users/validate.json \
-                     (HTTP 404)",
-                    config.pushover.api_url
-                ),
-                "`cc-notify send \"test\"` shows whether pushes get through",
-            ),
-            Err(e) => r.fail(
-                &format!("Pushover refused the credentials: {e}"),
-                "copy the user key and application token again from pushover.net",
-            ),
-        },
+             or CC_NOTIFY_PUSHOVER_TOKEN / CC_NOTIFY_PUSHOVER_USER (or [ntfy] topic, \
+             [telegram], [webhook], [command]; see the README's Backends)",
+        );
+    }
+    for name in &configured {
+        match *name {
+            "pushover" => check_pushover(&mut r, &config),
+            other => check_backend(&mut r, &config, other),
+        }
+    }
+    for unused in notifiers::routing(&config).unused(&configured) {
+        r.warn(
+            &format!("{unused} is configured but [routing] sends it no kind of push"),
+            &format!("add \"{unused}\" to a kind in [routing], or remove its section"),
+        );
     }
 
     // 3. Hooks registered with Claude Code (in settings files; plugins are checked next).
@@ -151,22 +135,32 @@ pub fn run() -> ExitCode {
 
     // 6. The notifier's health and recent failures.
     if let Some(dir) = &dir {
-        if let Some(mark) = outbox::active_failure(dir, &config) {
-            r.fail(
-                &format!(
-                    "pushes are held {}: the notifier refused them ({})",
-                    mark.until_text(),
-                    mark.reason
-                ),
-                "fix the Pushover settings (token, user key, device); the next push tries again",
-            );
-        }
-        let queued = outbox::queued(dir);
-        if queued > 0 {
-            r.warn(
-                &format!("{queued} push(es) wait in the outbox after temporary failures"),
-                "they are sent with the next push; check the network if this number grows",
-            );
+        for slot in notifiers::slots(&config) {
+            if let Some(mark) = outbox::active_failure(dir, &slot) {
+                r.fail(
+                    &format!(
+                        "pushes are held {}: {} refused them ({})",
+                        mark.until_text(),
+                        slot.name,
+                        mark.reason
+                    ),
+                    &format!(
+                        "fix the {} settings ({}); the next push tries again",
+                        slot.name,
+                        config::model::required_keys(&slot.name)
+                    ),
+                );
+            }
+            let queued = outbox::queued(dir, &slot);
+            if queued > 0 {
+                r.warn(
+                    &format!(
+                        "{queued} push(es) wait in the outbox of {} after temporary failures",
+                        slot.name
+                    ),
+                    "they are sent with the next push; check the network if this number grows",
+                );
+            }
         }
         recent_failures(&mut r, dir);
     }
@@ -175,6 +169,97 @@ pub fn run() -> ExitCode {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// Pushover: the credentials, checked with the service's `users/validate.json`.
+fn check_pushover(r: &mut Report, config: &config::Config) {
+    let pushover = cc_notify_pushover::Pushover::new(config.pushover.clone());
+    match pushover {
+        Err(e) => r.fail(
+            &format!("Pushover: {e}"),
+            "check [pushover] token and user: each is 30 letters and digits",
+        ),
+        Ok(p) => match p.validate_user() {
+            Ok(info) => r.ok(&format!(
+                "Pushover credentials valid; active devices: {}",
+                info.devices.join(", ")
+            )),
+            Err(e) if e.is_transient() => r.warn(
+                &format!("Pushover not reachable now: {e}"),
+                "check the network; pushes are retried",
+            ),
+            // The endpoint has no users/validate.json (a gateway or proxy at a custom api_url):
+            // that says nothing about the keys.
+            Err(NotifyError::Rejected {
+                status: Some(404), ..
+            }) => r.warn(
+                &format!(
+                    "cannot validate the credentials here: {} has no users/validate.json \
+                     (HTTP 404)",
+                    config.pushover.api_url
+                ),
+                "`cc-notify send \"test\"` shows whether pushes get through",
+            ),
+            Err(e) => r.fail(
+                &format!("Pushover refused the credentials: {e}"),
+                "copy the user key and application token again from pushover.net",
+            ),
+        },
+    }
+}
+
+/// Any other backend: its configuration, then the check its service offers (ntfy's health
+/// endpoint, Telegram's getMe, the desktop daemon's server information, the command on
+/// `$PATH`); a webhook offers none.
+fn check_backend(r: &mut Report, config: &config::Config, name: &str) {
+    use cc_notify_backends::{Command, Desktop, Ntfy, Telegram, Webhook};
+    let fix_config = format!("check {} in the config", config::model::required_keys(name));
+    let checked: Result<Result<String, NotifyError>, String> = match name {
+        "ntfy" => Ntfy::from_config(&config.ntfy)
+            .map(|b| {
+                b.check()
+                    .map(|()| format!("ntfy server {} is up", config.ntfy.url))
+            })
+            .map_err(|e| e.to_string()),
+        "telegram" => Telegram::from_config(&config.telegram)
+            .map(|b| {
+                b.check()
+                    .map(|bot| format!("Telegram bot {bot} accepted the token"))
+            })
+            .map_err(|e| e.to_string()),
+        "desktop" => Desktop::from_config(
+            &config.desktop,
+            runtime::env_var("DBUS_SESSION_BUS_ADDRESS").as_deref(),
+        )
+        .map(|b| {
+            b.server_information()
+                .map(|[name, _, version, _]| format!("desktop notifications by {name} {version}"))
+        })
+        .map_err(|e| e.to_string()),
+        "command" => Command::from_config(&config.command)
+            .map(|b| {
+                b.check(runtime::env_var("PATH").as_deref())
+                    .map(|p| format!("command {} is executable", p.display()))
+            })
+            .map_err(|e| e.to_string()),
+        "webhook" => Webhook::from_config(&config.webhook)
+            .map(|_| {
+                Ok("webhook configured (a webhook offers no check; \
+                    `cc-notify send --to webhook \"test\"` tries it)"
+                    .to_owned())
+            })
+            .map_err(|e| e.to_string()),
+        other => Err(format!("unknown backend {other:?}")),
+    };
+    match checked {
+        Err(e) => r.fail(&format!("{name}: {e}"), &fix_config),
+        Ok(Ok(what)) => r.ok(&what),
+        Ok(Err(e)) if e.is_transient() => r.warn(
+            &format!("{name} not reachable now: {e}"),
+            "check the network (or the service); pushes are retried",
+        ),
+        Ok(Err(e)) => r.fail(&format!("{name} refused: {e}"), &fix_config),
     }
 }
 

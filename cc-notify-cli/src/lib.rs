@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod deliver;
 pub mod demo;
+pub mod desktop_ids;
 pub mod doctor;
 pub mod handoff;
 pub mod hook;

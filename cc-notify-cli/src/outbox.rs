@@ -18,10 +18,48 @@ use cc_notify_core::{DecisionKind, Notification, NotifyError};
 use crate::config::Config;
 use crate::runtime::{self, now_ms};
 
-/// The outbox's name in the state directory.
+/// Pushover's outbox's name in the state directory (each other backend's adds `-<name>`).
 const OUTBOX: &str = "_outbox";
-/// The failure mark's name in the state directory.
+/// Pushover's failure mark's name in the state directory (likewise).
 const HEALTH: &str = "_notifier";
+
+/// Where one backend's outbox and failure mark are kept, and the fingerprint of the settings
+/// its failure mark is about: each backend's failures are held and retried on their own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slot {
+    /// The backend's name, for log lines.
+    pub name: String,
+    outbox: String,
+    health: String,
+    fingerprint: u64,
+}
+
+impl Slot {
+    /// The slot of `backend`, whose settings hash to `fingerprint`. Pushover (and the local
+    /// fallback used when no backend is configured) keep the files they always had.
+    pub fn new(backend: &str, fingerprint: u64) -> Slot {
+        if backend == "pushover" {
+            return Slot::legacy(backend, fingerprint);
+        }
+        Slot {
+            name: backend.to_owned(),
+            outbox: format!("{OUTBOX}-{backend}"),
+            health: format!("{HEALTH}-{backend}"),
+            fingerprint,
+        }
+    }
+
+    /// The files Pushover and the local fallback (used when no backend is configured) always
+    /// had, for `backend`.
+    pub fn legacy(backend: &str, fingerprint: u64) -> Slot {
+        Slot {
+            name: backend.to_owned(),
+            outbox: OUTBOX.to_owned(),
+            health: HEALTH.to_owned(),
+            fingerprint,
+        }
+    }
+}
 
 /// A hash of the settings that decide whether Pushover accepts a request. It changes when the
 /// user fixes their token, key, URL or device; it reveals nothing about them.
@@ -32,20 +70,22 @@ pub fn fingerprint(config: &Config) -> u64 {
     h.finish()
 }
 
-/// The failure mark, if one applies to the current configuration right now.
-pub fn active_failure(dir: &StateDir, config: &Config) -> Option<FailureMark> {
-    let guard = dir.lock(HEALTH).ok()?;
+/// The failure mark of `slot`, if one applies to its current configuration right now.
+pub fn active_failure(dir: &StateDir, slot: &Slot) -> Option<FailureMark> {
+    let guard = dir.lock(&slot.health).ok()?;
     let mark: FailureMark = guard.load().ok()?;
-    mark.holds(fingerprint(config), now_ms()).then_some(mark)
+    mark.holds(slot.fingerprint, now_ms()).then_some(mark)
 }
 
 /// Records the outcome of a send: a permanent failure marks the notifier as failing; a
 /// success clears any mark.
-pub fn record_outcome(dir: &StateDir, config: &Config, result: Result<(), &NotifyError>) {
-    let Ok(guard) = dir.lock(HEALTH) else { return };
+pub fn record_outcome(dir: &StateDir, slot: &Slot, result: Result<(), &NotifyError>) {
+    let Ok(guard) = dir.lock(&slot.health) else {
+        return;
+    };
     let saved = match result {
         Ok(()) => guard.remove(),
-        Err(e) => match FailureMark::after(e, fingerprint(config), now_ms()) {
+        Err(e) => match FailureMark::after(e, slot.fingerprint, now_ms()) {
             Some(mark) => guard.save(&mark),
             None => return,
         },
@@ -64,8 +104,10 @@ fn log(dir: &StateDir, decision: DecisionKind, reason: String) {
 }
 
 /// Keeps a push that failed transiently for a later delivery process.
-pub fn enqueue(dir: &StateDir, notification: &Notification) {
-    let Ok(guard) = dir.lock(OUTBOX) else { return };
+pub fn enqueue(dir: &StateDir, slot: &Slot, notification: &Notification) {
+    let Ok(guard) = dir.lock(&slot.outbox) else {
+        return;
+    };
     let mut outbox: Outbox = guard.load().unwrap_or_default();
     let dropped = outbox.enqueue(notification, now_ms());
     if dropped > 0 {
@@ -88,6 +130,7 @@ pub fn enqueue(dir: &StateDir, notification: &Notification) {
 /// send the same queued push. Saved when dropped.
 pub struct Flush<'a> {
     dir: &'a StateDir,
+    via: String,
     guard: SessionGuard,
     outbox: Outbox,
 }
@@ -95,8 +138,8 @@ pub struct Flush<'a> {
 impl<'a> Flush<'a> {
     /// Opens the outbox for sending, after dropping (and logging) pushes older than the
     /// configured age; `None` when it holds nothing or cannot be read.
-    pub fn open(dir: &'a StateDir, config: &Config) -> Option<Self> {
-        let guard = dir.lock(OUTBOX).ok()?;
+    pub fn open(dir: &'a StateDir, config: &Config, slot: &Slot) -> Option<Self> {
+        let guard = dir.lock(&slot.outbox).ok()?;
         let mut outbox = guard.load::<Outbox>().ok()?;
         if outbox.queued.is_empty() {
             return None;
@@ -113,7 +156,12 @@ impl<'a> Flush<'a> {
                 ),
             );
         }
-        Some(Flush { dir, guard, outbox })
+        Some(Flush {
+            dir,
+            via: slot.name.clone(),
+            guard,
+            outbox,
+        })
     }
 
     /// The push to send next.
@@ -137,7 +185,7 @@ impl<'a> Flush<'a> {
                 let mut rec = LogRecord::new(
                     now_ms(),
                     DecisionKind::Fired,
-                    format!("queued push sent: {}", n.title),
+                    format!("queued push sent via {}: {}", self.via, n.title),
                 );
                 rec.session = n.session_id.clone();
                 rec
@@ -145,7 +193,7 @@ impl<'a> Flush<'a> {
             Err(e) => LogRecord::new(
                 now_ms(),
                 DecisionKind::Failed,
-                format!("queued push refused, dropped: {e}"),
+                format!("queued push refused via {}, dropped: {e}", self.via),
             ),
         };
         rec.kind = Some(n.kind);
@@ -166,8 +214,8 @@ impl Drop for Flush<'_> {
 }
 
 /// How many pushes wait in the outbox (for `status` and `doctor`).
-pub fn queued(dir: &StateDir) -> usize {
-    dir.lock(OUTBOX)
+pub fn queued(dir: &StateDir, slot: &Slot) -> usize {
+    dir.lock(&slot.outbox)
         .ok()
         .and_then(|g| g.load::<Outbox>().ok())
         .map_or(0, |o| o.queued.len())

@@ -68,19 +68,33 @@ pub fn run() -> ExitCode {
             );
         }
     }
-    let queued = crate::outbox::queued(&dir);
-    if queued > 0 {
-        println!("{queued} push(es) wait in the outbox for a retry.");
-    }
     // A broken config is `doctor`'s to report; no mark is shown without a readable one.
     let config = crate::config::config_path()
         .and_then(|path| crate::config::load(&path, &runtime::env_var).ok());
-    if let Some(mark) = config.and_then(|c| crate::outbox::active_failure(&dir, &c.config)) {
-        println!(
-            "Pushes are held {}: the notifier refused them ({}); see `cc-notify doctor`.",
-            mark.until_text(),
-            mark.reason
-        );
+    let slots = crate::notifiers::slots(
+        &config
+            .as_ref()
+            .map_or_else(crate::config::Config::default, |c| c.config.clone()),
+    );
+    for slot in &slots {
+        let queued = crate::outbox::queued(&dir, slot);
+        if queued > 0 {
+            println!(
+                "{queued} push(es) wait in the outbox for a retry via {}.",
+                slot.name
+            );
+        }
+        if config.is_none() {
+            continue;
+        }
+        if let Some(mark) = crate::outbox::active_failure(&dir, slot) {
+            println!(
+                "Pushes are held {}: {} refused them ({}); see `cc-notify doctor`.",
+                mark.until_text(),
+                slot.name,
+                mark.reason
+            );
+        }
     }
     let recent = decision_log::read_last(&dir, 10).unwrap_or_default();
     if !recent.is_empty() {

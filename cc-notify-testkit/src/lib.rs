@@ -1,9 +1,11 @@
 //! Test fakes for cc-notify, all listening on 127.0.0.1 only: a Pushover API fake that
 //! enforces the documented rules; strict ntfy, Telegram Bot API and webhook (Slack, Discord,
-//! JSON) fakes built on one scripted server ([`scripted::Fake`]); and a stand-in for the
+//! JSON) fakes built on one scripted server ([`scripted::Fake`]); a real notification daemon
+//! session (dunst under Xvfb, [`dunst::DunstSession`]); and a stand-in for the
 //! Anthropic Messages API that lets the real Claude Code CLI run scripted turns.
 
 pub mod anthropic;
+pub mod dunst;
 pub mod ntfy;
 pub mod pushover;
 pub mod scripted;

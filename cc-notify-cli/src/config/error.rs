@@ -94,7 +94,10 @@ impl Unlocated {
 }
 
 fn is_secret_key(key: &str) -> bool {
-    matches!(key, "pushover.token" | "pushover.user")
+    matches!(
+        key,
+        "pushover.token" | "pushover.user" | "ntfy.token" | "telegram.bot_token" | "webhook.url"
+    )
 }
 
 /// Every key of a TOML document with its dotted path and the spans of key and value.

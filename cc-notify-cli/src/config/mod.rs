@@ -28,6 +28,15 @@
 //! [delivery]
 //! outbox_max_age = 3600  # seconds a failed push is kept for a retry
 //! retries = 3           # retries after a temporary failure: 5 s, 10 s, 20 s, … apart
+//!
+//! # the other backends: cc_notify_backends' own config structs; configured once their
+//! # required keys are set (tokens may come from the env)
+//! [ntfy]               # url, topic, token
+//! [desktop]            # enabled
+//! [telegram]           # bot_token, chat_id, api_url
+//! [webhook]            # url, format
+//! [command]            # argv
+//! [routing]            # kind -> backends; checked against the configured backends at load
 //! ```
 
 pub mod error;
@@ -44,7 +53,7 @@ use raw::parse;
 
 pub use error::ConfigError;
 pub use locate::{TOKEN_VARS, USER_VARS, config_path, config_path_in};
-pub use model::{Config, Delivery};
+pub use model::{BACKENDS, Config, Delivery};
 pub use raw::{MAX_RETRIES, MAX_SECS};
 
 /// A loaded configuration and what `doctor` should know about it.
@@ -103,8 +112,10 @@ pub fn load_interactive() -> Result<Config, std::process::ExitCode> {
     }
 }
 
-/// Overrides the Pushover credentials with the environment's, strongest variable first.
+/// Overrides the credentials with the environment's, strongest variable first.
 fn apply_env(config: &mut Config, env: &dyn Fn(&str) -> Option<String>) {
+    config.ntfy.apply_env(env);
+    config.telegram.apply_env(env);
     for (vars, field) in [
         (TOKEN_VARS, &mut config.pushover.token),
         (USER_VARS, &mut config.pushover.user),
@@ -112,6 +123,39 @@ fn apply_env(config: &mut Config, env: &dyn Fn(&str) -> Option<String>) {
         if let Some(value) = vars.iter().find_map(|v| env(v).filter(|s| !s.is_empty())) {
             *field = value;
         }
+    }
+}
+
+/// Refuses a `[routing]` table naming a backend that is unknown or not configured (with the
+/// environment applied: a token may come from there).
+fn check_routing(config: &Config) -> Result<(), error::Unlocated> {
+    let Err(e) = config.routing() else {
+        return Ok(());
+    };
+    let cc_notify_core::routing::RoutingError::UnknownBackend { kind, name, .. } = &e;
+    let key = format!("routing.{kind}");
+    let message = if model::BACKENDS.contains(&name.as_str()) {
+        format!(
+            "{name:?} is not configured: set {} (configured: {})",
+            model::required_keys(name),
+            configured_text(config)
+        )
+    } else {
+        format!(
+            "{name:?} is not a backend cc-notify knows (known: {}; configured: {})",
+            model::BACKENDS.join(", "),
+            configured_text(config)
+        )
+    };
+    Err(error::Unlocated::at_key(&key, message))
+}
+
+fn configured_text(config: &Config) -> String {
+    let names = config.backends();
+    if names.is_empty() {
+        "none".to_owned()
+    } else {
+        names.join(", ")
     }
 }
 
@@ -131,6 +175,7 @@ pub fn load(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Loaded,
     };
     let (mut config, warnings) = parse(&text).map_err(|e| e.locate(path, &text))?;
     apply_env(&mut config, env);
+    check_routing(&config).map_err(|e| e.locate(path, &text))?;
     Ok(Loaded {
         config,
         path: path.to_owned(),

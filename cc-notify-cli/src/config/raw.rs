@@ -4,9 +4,11 @@
 
 use std::time::Duration;
 
+use cc_notify_backends::{CommandConfig, DesktopConfig, NtfyConfig, TelegramConfig, WebhookConfig};
 use cc_notify_core::Bands;
 use cc_notify_core::activity::PTY_RESOLUTION;
 use cc_notify_core::engine::HeadlessPolicy;
+use cc_notify_core::routing::RoutingTable;
 use cc_notify_pushover::PushoverConfig;
 use serde::Deserialize;
 
@@ -29,6 +31,12 @@ struct RawConfig {
     progress: RawProgress,
     privacy: RawPrivacy,
     delivery: RawDelivery,
+    ntfy: NtfyConfig,
+    desktop: DesktopConfig,
+    telegram: TelegramConfig,
+    webhook: WebhookConfig,
+    command: CommandConfig,
+    routing: RoutingTable,
 }
 
 #[derive(Deserialize, Default)]
@@ -90,6 +98,12 @@ pub(super) fn parse(text: &str) -> Result<(Config, Vec<String>), Unlocated> {
     let mut warnings = Vec::new();
     let mut c = Config {
         pushover: raw.pushover,
+        ntfy: raw.ntfy,
+        desktop: raw.desktop,
+        telegram: raw.telegram,
+        webhook: raw.webhook,
+        command: raw.command,
+        routing: raw.routing,
         ..Config::default()
     };
 

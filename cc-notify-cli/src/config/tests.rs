@@ -390,3 +390,57 @@ fn the_old_progress_priority_key_moves_to_the_pushover_priorities_with_a_warning
     let loaded = load_text(both, &no_env).unwrap();
     assert_eq!(loaded.config.pushover.priorities.progress, 0);
 }
+
+#[test]
+fn the_issues_backend_tables_load_and_a_token_from_the_env_configures_telegram() {
+    let text = r#"
+[ntfy]
+url = "https://ntfy.example"
+topic = "builds"
+
+[desktop]
+enabled = false
+
+[telegram]
+chat_id = "42"
+
+[webhook]
+url = ""
+format = "json"
+
+[command]
+argv = []
+
+[routing]
+done = ["ntfy"]
+error = ["ntfy", "telegram"]
+needs_input = ["ntfy"]
+progress = []
+"#;
+    let e = err(text);
+    assert!(
+        e.contains("routing.error: \"telegram\" is not configured: set [telegram] bot_token"),
+        "{e}"
+    );
+    let env = |v: &str| (v == "CC_NOTIFY_TELEGRAM_TOKEN").then(|| "123:abc".to_owned());
+    let c = load_text(text, &env).unwrap().config;
+    assert_eq!(c.backends(), ["ntfy", "telegram"]);
+    assert_eq!(c.telegram.bot_token.expose(), "123:abc");
+    let routing = c.routing().unwrap();
+    assert_eq!(
+        routing.backends(cc_notify_core::Kind::Error),
+        ["ntfy", "telegram"]
+    );
+    assert!(routing.backends(cc_notify_core::Kind::Progress).is_empty());
+    assert_eq!(
+        load_text("", &no_env).unwrap().config.backends(),
+        Vec::<&str>::new()
+    );
+}
+
+#[test]
+fn a_backend_secret_of_the_wrong_type_is_not_quoted() {
+    let e = err("[webhook]\nurl = 12345678901\n");
+    assert!(e.contains("webhook.url: invalid value (not shown"), "{e}");
+    assert!(!e.contains("12345678901"), "{e}");
+}

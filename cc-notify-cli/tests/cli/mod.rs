@@ -6,10 +6,12 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod backends;
 mod bad_input;
 mod concurrency;
 mod config_errors;
 mod delivery;
+mod desktop;
 mod first_use;
 mod harness;
 mod process_safety;
