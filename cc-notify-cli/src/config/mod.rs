@@ -28,8 +28,14 @@
 //! [delivery]
 //! outbox_max_age = 3600  # seconds a failed push is kept for a retry
 //! retries = 3           # retries after a temporary failure: 5 s, 10 s, 20 s, … apart
+//!
+//! [approvals]         # approvals::Approvals: permission dialogs answered from the phone
+//! enabled = false
+//! via = "ntfy"
+//! timeout = 120
 //! ```
 
+pub mod approvals;
 pub mod error;
 pub mod locate;
 pub mod model;
@@ -113,6 +119,7 @@ fn apply_env(config: &mut Config, env: &dyn Fn(&str) -> Option<String>) {
             *field = value;
         }
     }
+    config.ntfy.apply_env(env);
 }
 
 /// Reads and validates the config file at `path`; a missing file gives the defaults.

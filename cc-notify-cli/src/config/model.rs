@@ -5,9 +5,12 @@
 
 use std::time::Duration;
 
+use cc_notify_backends::ntfy::NtfyConfig;
 use cc_notify_core::engine::EngineConfig;
 use cc_notify_core::presence::PresenceConfig;
 use cc_notify_pushover::PushoverConfig;
+
+use super::approvals::Approvals;
 
 /// The whole configuration, validated, with defaults for everything the file leaves out.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -21,6 +24,10 @@ pub struct Config {
     pub presence: PresenceConfig,
     /// Retrying failed pushes (`[delivery]`).
     pub delivery: Delivery,
+    /// The ntfy server and topic (`[ntfy]`), with `$CC_NOTIFY_NTFY_TOKEN` applied.
+    pub ntfy: NtfyConfig,
+    /// Answering permission dialogs from the phone (`[approvals]`).
+    pub approvals: Approvals,
 }
 
 /// `[delivery]`: the outbox of pushes that failed transiently.

@@ -4,12 +4,14 @@
 
 use std::time::Duration;
 
+use cc_notify_backends::ntfy::NtfyConfig;
 use cc_notify_core::Bands;
 use cc_notify_core::activity::PTY_RESOLUTION;
 use cc_notify_core::engine::HeadlessPolicy;
 use cc_notify_pushover::PushoverConfig;
 use serde::Deserialize;
 
+use super::approvals::RawApprovals;
 use super::error::Unlocated;
 use super::model::Config;
 
@@ -29,6 +31,8 @@ struct RawConfig {
     progress: RawProgress,
     privacy: RawPrivacy,
     delivery: RawDelivery,
+    ntfy: NtfyConfig,
+    approvals: RawApprovals,
 }
 
 #[derive(Deserialize, Default)]
@@ -90,6 +94,8 @@ pub(super) fn parse(text: &str) -> Result<(Config, Vec<String>), Unlocated> {
     let mut warnings = Vec::new();
     let mut c = Config {
         pushover: raw.pushover,
+        ntfy: raw.ntfy,
+        approvals: raw.approvals.validate()?,
         ..Config::default()
     };
 

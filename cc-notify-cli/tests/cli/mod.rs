@@ -6,6 +6,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod approvals;
 mod bad_input;
 mod concurrency;
 mod config_errors;
