@@ -56,8 +56,10 @@ const QUICK: Timeouts = Timeouts {
 };
 
 /// The hook's reader: [`claude::read_document`], plus the fields of a permission request
-/// ([`permission::FIELDS`]) when approvals are on (the config is read only if the document
-/// has such a field, so with approvals off nothing changes).
+/// ([`permission::FIELDS`]) when approvals are on. The config is looked at only when the
+/// document has such a field (tool events), and parsed only when it mentions approvals.
+/// With approvals on, a tool event's input is kept in memory (it is the size Claude Code
+/// sent); with them off nothing more is kept.
 pub fn read_document(input: impl Read) -> io::Result<Vec<u8>> {
     let enabled = OnceCell::new();
     claude::read_input(input, |key| {
@@ -67,10 +69,14 @@ pub fn read_document(input: impl Read) -> io::Result<Vec<u8>> {
     })
 }
 
+/// Whether the config turns approvals on; a file that does not mention them is not parsed.
 fn enabled_in_config() -> bool {
-    crate::config::config_path()
-        .and_then(|p| crate::config::load(&p, &runtime::env_var).ok())
-        .is_some_and(|l| l.config.approvals.enabled)
+    let Some(path) = crate::config::config_path() else {
+        return false;
+    };
+    let mentions = std::fs::read_to_string(&path).is_ok_and(|t| t.contains("approvals"));
+    mentions
+        && crate::config::load(&path, &runtime::env_var).is_ok_and(|l| l.config.approvals.enabled)
 }
 
 /// The hook's one entry point: for a `PermissionRequest` with approvals on, runs the whole
@@ -134,10 +140,15 @@ fn approve(dir: &StateDir, rt: &Runtime, event: &Event, doc: &[u8]) -> Option<St
     };
     let response_topic = format!("{}{RESPONSE_SUFFIX}", ntfy.topic());
     let since = runtime::now_ms() / 1000;
-    let answers = match ntfy.subscribe(&response_topic, &since.to_string()) {
-        Ok(sub) => listen(sub),
-        Err(e) => return abstain(&format!("cannot subscribe to the answers: {e}")),
-    };
+    let answers = listen(ntfy.clone(), response_topic, since);
+    // Publish only once the subscription is live, so no tap can be missed.
+    match answers.recv_timeout(QUICK.connect + QUICK.read) {
+        Ok(Heard::Open) => {}
+        Ok(Heard::Lost(why)) => return abstain(&format!("cannot subscribe to the answers: {why}")),
+        _ => return abstain("the answer channel did not open in time"),
+    }
+    // Its first look at the registry is taken before the phone can be asked.
+    let mut local = LocalAnswer::new(marker, &event.session_id);
     let always = ask.always_offered();
     let prompt = prompt(&ntfy, rt, event, &ask, &secret, &id, always);
     let prompt_id = match ntfy.publish(&prompt) {
@@ -153,13 +164,12 @@ fn approve(dir: &StateDir, rt: &Runtime, event: &Event, doc: &[u8]) -> Option<St
         ),
     );
     let mut rq = PendingRequest::new(id, rt.config.approvals.timeout, always);
-    let mut local = LocalAnswer::new(marker, &event.session_id);
     let start = Instant::now();
     let ended = wait(&mut rq, &secret, || {
         let seen = match answers.recv_timeout(POLL) {
-            Ok(Some(body)) => Seen::Answer(body),
-            Ok(None) | Err(mpsc::RecvTimeoutError::Disconnected) => Seen::ChannelLost,
-            Err(mpsc::RecvTimeoutError::Timeout) => Seen::Nothing,
+            Ok(Heard::Answer(body)) => Seen::Answer(body),
+            Ok(Heard::Open) | Err(mpsc::RecvTimeoutError::Timeout) => Seen::Nothing,
+            Ok(Heard::Lost(_)) | Err(mpsc::RecvTimeoutError::Disconnected) => Seen::ChannelLost,
         };
         let seen = match seen {
             Seen::Nothing | Seen::Answer(_) if local.answered() => Seen::AnsweredLocally,
@@ -270,22 +280,42 @@ fn prompt(
     }
 }
 
-/// Reads the subscription on a thread: each message's text, then `None` when it ends.
-fn listen(mut sub: cc_notify_backends::ntfy::Subscription) -> mpsc::Receiver<Option<Vec<u8>>> {
+/// What the subscription thread hears.
+enum Heard {
+    /// The server accepted the subscription.
+    Open,
+    /// A message's text on the response topic.
+    Answer(Vec<u8>),
+    /// The subscription failed or ended.
+    Lost(String),
+}
+
+/// Subscribes to `topic` (replaying from `since`, Unix seconds) on a thread, which reports
+/// [`Heard::Open`] once the server answered, then each message, then [`Heard::Lost`]. The
+/// thread is never joined: the process exits when the wait ends.
+fn listen(ntfy: Ntfy, topic: String, since: u64) -> mpsc::Receiver<Heard> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
+        let mut sub = match ntfy.subscribe(&topic, &since.to_string()) {
+            Ok(sub) => sub,
+            Err(e) => {
+                let _ = tx.send(Heard::Lost(e.to_string()));
+                return;
+            }
+        };
+        if tx.send(Heard::Open).is_err() {
+            return;
+        }
         loop {
-            match sub.next_event() {
-                Ok(Some(e)) if e.event == "message" => {
-                    if tx.send(Some(e.message.into_bytes())).is_err() {
-                        return;
-                    }
-                }
-                Ok(Some(_)) => {}
-                Ok(None) | Err(_) => {
-                    let _ = tx.send(None);
-                    return;
-                }
+            let heard = match sub.next_event() {
+                Ok(Some(e)) if e.event == "message" => Heard::Answer(e.message.into_bytes()),
+                Ok(Some(_)) => continue,
+                Ok(None) => Heard::Lost("the server closed the subscription".into()),
+                Err(e) => Heard::Lost(e.to_string()),
+            };
+            let lost = matches!(heard, Heard::Lost(_));
+            if tx.send(heard).is_err() || lost {
+                return;
             }
         }
     });
@@ -493,7 +523,7 @@ impl LocalAnswer {
         let pid = std::env::var("CLAUDE_PID")
             .ok()
             .and_then(|p| p.parse().ok());
-        LocalAnswer {
+        let mut local = LocalAnswer {
             marker,
             registry: ClaudeSessionProbe::from_env(
                 env("CLAUDE_CONFIG_DIR").as_deref(),
@@ -502,7 +532,9 @@ impl LocalAnswer {
                 Some(session_id),
             ),
             seen_waiting: false,
-        }
+        };
+        local.answered();
+        local
     }
 
     /// A later event removed or replaced the marker, or the registry left `waiting` after

@@ -85,9 +85,15 @@ impl Approvals {
 
     /// Starts `cc-notify hook` with `input`, inside the away user's tmux session.
     fn spawn(&self, input: Vec<u8>) -> Child {
+        self.spawn_with(input, &[]).unwrap()
+    }
+
+    /// [`spawn`](Self::spawn) with more environment.
+    fn spawn_with(&self, input: Vec<u8>, env: &[(&str, &str)]) -> Option<Child> {
         let mut child = self
             .world
             .command(&["hook"])
+            .envs(env.iter().copied())
             .env("TMUX", format!("{},1,0", self.tmux.socket.display()))
             .env("TMUX_PANE", &self.tmux.pane)
             .stdin(Stdio::piped())
@@ -96,7 +102,7 @@ impl Approvals {
         let mut stdin = child.stdin.take().expect("stdin");
         stdin.write_all(&input).expect("write hook input");
         drop(stdin);
-        child
+        Some(child)
     }
 
     /// The approval prompts published so far.
@@ -324,4 +330,35 @@ fn at_the_keyboard_or_with_approvals_off_nothing_is_sent_and_nothing_printed() {
     let out = finish(a.spawn(bash("s1", "ls")));
     assert!(out.stdout.is_empty());
     assert!(a.prompts().is_empty(), "approvals are off by default");
+}
+
+#[test]
+fn the_sessions_registry_leaving_waiting_is_a_local_answer() {
+    let a = Approvals::new(60);
+    let sessions = a.world.root.path().join("home/.claude/sessions");
+    std::fs::create_dir_all(&sessions).unwrap();
+    let entry = sessions.join("4242.json");
+    let write = |status: &str| {
+        let tmp = sessions.join("tmp");
+        std::fs::write(
+            &tmp,
+            json!({"pid": 4242, "sessionId": "s1", "status": status,
+                   "waitingFor": "permission prompt", "statusUpdatedAt": 1})
+            .to_string(),
+        )
+        .unwrap();
+        std::fs::rename(&tmp, &entry).unwrap();
+    };
+    write("waiting");
+    let mut hook = a.spawn_with(bash("s1", "rm notes.txt"), &[("CLAUDE_PID", "4242")]);
+    let prompt = a.prompt(1);
+    // The user answered "No" at the keyboard: no hook event fires, the registry moves on.
+    write("busy");
+    let out = finish(hook.take().unwrap());
+    assert!(
+        out.stdout.is_empty(),
+        "{:?}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(a.ntfy.deleted(), [prompt["id"].as_str().unwrap()]);
 }
