@@ -55,6 +55,51 @@ const QUICK: Timeouts = Timeouts {
     read: Duration::from_secs(5),
 };
 
+/// The security model, as `doctor` states it.
+pub const SECURITY_MODEL: &str = "Phone approvals: a permission dialog is offered to your \
+phone only while you are away, with the exact command or path (redacted). Each button carries \
+an HMAC-SHA256 over (a fresh random request id, its decision) keyed with a secret that never \
+leaves this machine (approval.key in the state directory, 0600) except as those MACs; the hook \
+accepts only the first valid answer for that request within the window, so a guessed topic, a \
+forged, replayed, late or mismatched answer changes nothing. It never allows on its own: on a \
+timeout, an error, any doubt or an answer at the keyboard it prints nothing and Claude Code's \
+own dialog stays. Anyone who can read this state directory, or holds your unlocked phone, can \
+approve. The buttons carry your ntfy token, so whoever can read the prompt topic sees it (and \
+the commands): use a private topic on a server that requires tokens, and give that token only \
+what approvals need.";
+
+/// What `doctor` says about approvals: (fine, line) pairs.
+pub fn doctor_lines(config: &crate::config::Config) -> Vec<(bool, String)> {
+    let a = &config.approvals;
+    if !a.enabled {
+        return vec![(
+            true,
+            "phone approvals are off ([approvals] enabled = false)".into(),
+        )];
+    }
+    let mut lines = vec![(true, SECURITY_MODEL.to_owned())];
+    match a.via {
+        Via::Telegram => lines.push((
+            false,
+            "[approvals] via = \"telegram\" cannot carry answers yet: dialogs stay at the keyboard".into(),
+        )),
+        Via::Ntfy => match Ntfy::from_config(&config.ntfy) {
+            Ok(n) => lines.push((
+                true,
+                format!(
+                    "phone approvals via ntfy: prompts to {}/{}, answers on {}{RESPONSE_SUFFIX}, waiting up to {} s",
+                    n.url(),
+                    n.topic(),
+                    n.topic(),
+                    a.timeout.as_secs()
+                ),
+            )),
+            Err(e) => lines.push((false, format!("phone approvals need ntfy: {e}"))),
+        },
+    }
+    lines
+}
+
 /// The hook's reader: [`claude::read_document`], plus the fields of a permission request
 /// ([`permission::FIELDS`]) when approvals are on. The config is looked at only when the
 /// document has such a field (tool events), and parsed only when it mentions approvals.
