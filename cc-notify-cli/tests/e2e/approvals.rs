@@ -2,6 +2,8 @@
 //! closes), the agent asks to run a command, and the phone's answer — a POST of what the ntfy
 //! button carries, sent to the ntfy fake — decides the dialog with no key pressed.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
