@@ -24,6 +24,9 @@ use serde::{Deserialize, Serialize};
 use crate::config::{ConfigError, Secret, check_url, override_from_env};
 use crate::http::{self, Timeouts};
 
+mod response;
+pub use response::{Streamed, Subscription};
+
 /// The server used when `url` is not set: the public ntfy.sh.
 pub const DEFAULT_URL: &str = "https://ntfy.sh";
 /// The environment variable that overrides `token`.

@@ -73,6 +73,18 @@ pub fn run() -> ExitCode {
         },
     };
 
+    // Phone approvals: what they are trusted with.
+    for (ok, line) in crate::approve::doctor_lines(&config) {
+        if ok {
+            r.info(&line)
+        } else {
+            r.fail(
+                &line,
+                "set [ntfy] topic (and url, token), or turn [approvals] off",
+            )
+        }
+    }
+
     // 2. Backends and their credentials.
     let configured = config.backends();
     if configured.is_empty() {

@@ -1,7 +1,8 @@
 //! `cc-notify hook`: what Claude Code runs for every registered event.
 //!
 //! Contract with Claude Code: drain stdin, print nothing on stdout, exit 0, never wait on the
-//! network or sleep. Every outcome — including bad input and broken config — is one line in
+//! network or sleep — except a `PermissionRequest` with `[approvals]` on, which
+//! [`approve`](crate::approve) may answer from the phone. Every outcome — including bad input and broken config — is one line in
 //! the decision log.
 
 use std::path::Path;
@@ -27,7 +28,7 @@ pub fn run() {
     // Drain stdin to EOF whatever it holds (exiting early gives Claude Code an EPIPE), keeping
     // only the fields the parser reads: a PostToolUse's megabytes of tool output pass through
     // a fixed buffer.
-    let read = claude::read_document(std::io::stdin().lock());
+    let read = crate::approve::read_document(std::io::stdin().lock());
     let now = now_ms();
     let Some(dir) = runtime::open_state_dir() else {
         return;
@@ -55,8 +56,12 @@ pub fn run() {
             return;
         }
     };
-    drop(input);
     let rt = Runtime::load_for_hook(&dir, now, Some(&event));
+    // A permission dialog answered from the phone (`[approvals]`), or the end of one.
+    if crate::approve::dispatch(&dir, &rt, &event, &input) {
+        return;
+    }
+    drop(input);
     handle(&dir, &rt, &event, now);
 }
 

@@ -39,6 +39,7 @@ pub mod fuzzing;
 pub mod notification;
 pub mod notifier;
 pub mod outcome;
+pub mod permission;
 pub mod presence;
 pub mod progress;
 pub mod redact;

@@ -9,7 +9,8 @@
 //! the body, as an `http` action button sends it) and serves subscriptions:
 //! `GET /<topic>/json` streams an `open` event, then each message published to the topic,
 //! one JSON object per line; `?since=<id|unix time|all>` replays history first and
-//! `?poll=1` returns the cached messages and closes. Tokens are required on every path once
+//! `?poll=1` returns the cached messages and closes; `DELETE /<topic>/<id>` withdraws a
+//! message (ntfy 2.16), recorded for [`FakeNtfy::deleted`]. Tokens are required on every path once
 //! [`FakeNtfy::require_token`] is set.
 //!
 //! ```
@@ -39,6 +40,7 @@ pub struct Ntfy {
     forbidden: Vec<String>,
     store: Arc<Store>,
     next_id: u64,
+    deleted: Vec<String>,
 }
 
 /// Every published message, shared with the subscription streams.
@@ -79,6 +81,11 @@ impl Fake<Ntfy> {
         self.with_service(|s| s.forbidden.push(topic.into()));
     }
 
+    /// The ids of the messages deleted so far (`DELETE /<topic>/<id>`), in order.
+    pub fn deleted(&self) -> Vec<String> {
+        self.with_service(|s| s.deleted.clone())
+    }
+
     /// Every message accepted so far (all topics), as the server stored and returned it.
     pub fn messages(&self) -> Vec<Value> {
         self.with_service(|s| s.store.lock().messages.clone())
@@ -86,6 +93,27 @@ impl Fake<Ntfy> {
 }
 
 impl Ntfy {
+    /// `DELETE /<topic>/<id>` (ntfy 2.16): the message must exist on that topic.
+    fn delete(&mut self, path: &str) -> Reply {
+        let Some((topic, id)) = path.split_once('/') else {
+            return error(405, 40501, "method not allowed");
+        };
+        let found = self
+            .store
+            .lock()
+            .messages
+            .iter()
+            .any(|m| m["topic"] == topic && m["id"] == id);
+        if !is_topic(topic) || !found {
+            return error(404, 40401, "page not found");
+        }
+        self.deleted.push(id.to_owned());
+        Reply::json(
+            200,
+            &json!({"id": id, "event": "message_delete", "topic": topic}),
+        )
+    }
+
     fn authorized(&self, rq: &Request) -> bool {
         self.token.as_ref().is_none_or(|token| {
             rq.header("authorization")
@@ -274,6 +302,9 @@ impl Service for Ntfy {
         let Some(path) = rq.path.strip_prefix('/') else {
             return error(404, 40401, "page not found");
         };
+        if rq.method == "DELETE" {
+            return self.delete(path);
+        }
         if !path.is_empty() && !is_topic(path) {
             return error(404, 40401, "page not found");
         }

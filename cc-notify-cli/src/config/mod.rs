@@ -37,8 +37,13 @@
 //! [webhook]            # url, format
 //! [command]            # argv
 //! [routing]            # kind -> backends; checked against the configured backends at load
+//! [approvals]         # approvals::Approvals: permission dialogs answered from the phone
+//! enabled = false
+//! via = "ntfy"
+//! timeout = 120
 //! ```
 
+pub mod approvals;
 pub mod error;
 pub mod locate;
 pub mod model;

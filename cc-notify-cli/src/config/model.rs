@@ -11,6 +11,8 @@ use cc_notify_core::presence::PresenceConfig;
 use cc_notify_core::routing::{Routing, RoutingError, RoutingTable};
 use cc_notify_pushover::PushoverConfig;
 
+use super::approvals::Approvals;
+
 /// The whole configuration, validated, with defaults for everything the file leaves out.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Config {
@@ -36,6 +38,8 @@ pub struct Config {
     /// Which kinds go to which backends (`[routing]`), checked against the configured
     /// backends when the file is loaded.
     pub routing: RoutingTable,
+    /// Answering permission dialogs from the phone (`[approvals]`).
+    pub approvals: Approvals,
 }
 
 /// `[delivery]`: the outbox of pushes that failed transiently.

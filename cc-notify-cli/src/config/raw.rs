@@ -12,6 +12,7 @@ use cc_notify_core::routing::RoutingTable;
 use cc_notify_pushover::PushoverConfig;
 use serde::Deserialize;
 
+use super::approvals::RawApprovals;
 use super::error::Unlocated;
 use super::model::Config;
 
@@ -37,6 +38,7 @@ struct RawConfig {
     webhook: WebhookConfig,
     command: CommandConfig,
     routing: RoutingTable,
+    approvals: RawApprovals,
 }
 
 #[derive(Deserialize, Default)]
@@ -104,6 +106,7 @@ pub(super) fn parse(text: &str) -> Result<(Config, Vec<String>), Unlocated> {
         webhook: raw.webhook,
         command: raw.command,
         routing: raw.routing,
+        approvals: raw.approvals.validate()?,
         ..Config::default()
     };
 

@@ -10,12 +10,15 @@ pub struct EventSpec {
     pub name: &'static str,
     /// The matcher, when the event should not fire for everything.
     pub matcher: Option<&'static str>,
+    /// Seconds Claude Code gives the hook run before killing it.
+    pub timeout: u64,
 }
 
 const fn every(name: &'static str) -> EventSpec {
     EventSpec {
         name,
         matcher: None,
+        timeout: HOOK_TIMEOUT_SECS,
     }
 }
 
@@ -31,6 +34,14 @@ pub const EVENTS: &[EventSpec] = &[
     EventSpec {
         name: "Notification",
         matcher: Some("permission_prompt|idle_prompt|elicitation_dialog|elicitation_url_dialog"),
+        timeout: HOOK_TIMEOUT_SECS,
+    },
+    // Answered from the phone only with `[approvals] enabled`; otherwise (and whenever the
+    // user is at the keyboard) the run returns at once, printing nothing.
+    EventSpec {
+        name: "PermissionRequest",
+        matcher: None,
+        timeout: APPROVAL_HOOK_TIMEOUT_SECS,
     },
     every("Stop"),
     every("StopFailure"),
@@ -42,9 +53,14 @@ pub const EVENTS: &[EventSpec] = &[
 /// Seconds Claude Code gives each hook run before killing it.
 pub const HOOK_TIMEOUT_SECS: u64 = 10;
 
+/// Seconds Claude Code gives the `PermissionRequest` run: above the longest `[approvals]
+/// timeout` (300 s) plus the time to send and withdraw the phone prompt. Past it Claude Code
+/// shows its own dialog, which is what the hook's abstaining means anyway.
+pub const APPROVAL_HOOK_TIMEOUT_SECS: u64 = 330;
+
 /// The matcher group cc-notify registers for `spec`.
 pub(super) fn our_group(spec: &EventSpec, command: &str) -> Value {
-    let handler = json!({"type": "command", "command": command, "timeout": HOOK_TIMEOUT_SECS});
+    let handler = json!({"type": "command", "command": command, "timeout": spec.timeout});
     match spec.matcher {
         Some(m) => json!({"matcher": m, "hooks": [handler]}),
         None => json!({"hooks": [handler]}),

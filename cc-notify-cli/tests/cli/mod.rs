@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod backends;
+mod approvals;
 mod bad_input;
 mod concurrency;
 mod config_errors;

@@ -109,6 +109,33 @@ impl Tui {
         self.key("Enter");
     }
 
+    /// The user walks away: their terminal closes, so no client is attached to the UI's
+    /// session any more (tmux's "away, now").
+    pub fn walk_away(&self, world: &World) {
+        run_tmux(&self.terminal, &["kill-server"]);
+        let detached = wait_for(Duration::from_secs(10), || {
+            let out = self.tmux(&["display", "-p", "-t", "e2e", "#{session_attached}"]);
+            String::from_utf8_lossy(&out.stdout).trim() == "0"
+        });
+        assert!(
+            detached,
+            "the terminal is still attached\n{}",
+            world.diagnostics()
+        );
+    }
+
+    /// Types `text` and Enter straight into the UI's pane, with no client attached (after
+    /// [`walk_away`](Self::walk_away)).
+    pub fn submit_unattended(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "e2e", "-l", text]);
+        self.tmux(&["send-keys", "-t", "e2e", "Enter"]);
+    }
+
+    /// Presses one named key straight in the UI's pane, with no client attached.
+    pub fn key_unattended(&self, key: &str) {
+        self.tmux(&["send-keys", "-t", "e2e", key]);
+    }
+
     /// The visible screen.
     pub fn screen(&self) -> String {
         String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "e2e"]).stdout)
