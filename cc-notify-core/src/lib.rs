@@ -41,6 +41,7 @@ pub mod notifier;
 pub mod outcome;
 pub mod presence;
 pub mod progress;
+pub mod quiet;
 pub mod redact;
 pub mod render;
 pub mod routing;
