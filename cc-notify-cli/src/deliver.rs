@@ -12,7 +12,7 @@ use std::time::Duration;
 use cc_notify_core::decision_log::LogRecord;
 use cc_notify_core::delivery::{Carrying, Outcome};
 use cc_notify_core::engine::{self, FireVerdict};
-use cc_notify_core::presence::{Watch, WatchStep};
+use cc_notify_core::presence::{Reason, Watch, WatchStep};
 use cc_notify_core::store::StateDir;
 use cc_notify_core::{ActivityProbe, DecisionKind, Kind, Notification, tty};
 
@@ -28,8 +28,8 @@ const POLL: Duration = Duration::from_millis(500);
 /// How a wait ended.
 #[derive(Debug, PartialEq)]
 enum WaitEnd {
-    /// The push is due.
-    Due,
+    /// The push is due; with why it is later than the hook said, when the grace watch held it.
+    Due(Option<String>),
     /// The user typed in the terminal: the push is dropped.
     Typing,
     /// A stop signal arrived.
@@ -113,7 +113,7 @@ fn watch_until_due(
         let now = now_ms();
         let sample = probe.and_then(|p| p.sample().ok());
         match watch.observe(now, sample) {
-            WatchStep::Send => return WaitEnd::Due,
+            WatchStep::Send => return WaitEnd::Due(held_note(&watch, watching)),
             WatchStep::Skip { .. } => return WaitEnd::Typing,
             WatchStep::Wait { until_ms } => {
                 let left = Duration::from_millis(until_ms.saturating_sub(now));
@@ -123,6 +123,25 @@ fn watch_until_due(
             }
         }
     }
+}
+
+/// What to log when the grace watch held a push past its delay (the hook's "push in N s"
+/// said otherwise): how long, and why.
+fn held_note(watch: &Watch, watching: &Watching) -> Option<String> {
+    let decision = watch.decision()?;
+    let Reason::Idle {
+        after_grace: true, ..
+    } = decision.reason
+    else {
+        return None;
+    };
+    let due = watching.scheduled_ms.saturating_add(watching.delay_ms);
+    Some(format!(
+        "held {} s past its {} s delay: input shortly before it was due started a grace watch \
+         ([timing] grace); {decision}",
+        decision.at_ms.saturating_sub(due) / 1000,
+        watching.delay_ms / 1000
+    ))
 }
 
 const USAGE: &str = "deliver: --session ID (--push N | --progress)";
@@ -180,6 +199,14 @@ impl Deliverer<'_> {
                 }
             });
             let Some(Some(n)) = next else { return };
+            if let Some(why) = crate::mute::silenced_now(self.dir, &rt.config, &n) {
+                self.log(
+                    DecisionKind::Suppressed,
+                    Some(n.kind),
+                    format!("silenced: {why}"),
+                );
+                continue;
+            }
             let outcome = notifiers::deliver(self.dir, &rt.config, notifier.as_ref(), &n);
             let (decision, reason) = outcome.decision(notifier.name(), &n, Carrying::Progress);
             let mut rec = LogRecord::new(now_ms(), decision, reason);
@@ -205,7 +232,11 @@ impl Deliverer<'_> {
                     "skipped: the user is typing in the terminal".into(),
                 );
             }
-            WaitEnd::Due => {}
+            WaitEnd::Due(held) => {
+                if let Some(note) = held {
+                    self.log(DecisionKind::Scheduled, None, note);
+                }
+            }
         }
         let rt = Runtime::load_for_hook(self.dir, now_ms(), None);
         // Re-check the session right before sending: a newer prompt cancels the push even if
@@ -213,7 +244,12 @@ impl Deliverer<'_> {
         let verdict =
             self.with_session(|f| engine::fire_check(&mut f.state, push, now_ms(), &rt.engine));
         let (decision, kind, why_not) = match verdict {
-            Some(FireVerdict::Fire(n)) => return self.send(push, &n, &rt),
+            Some(FireVerdict::Fire(n)) => {
+                if !self.silenced(push, &n, &rt) {
+                    self.send(push, &n, &rt);
+                }
+                return;
+            }
             Some(FireVerdict::RateLimited) => (
                 DecisionKind::RateLimited,
                 Some(Kind::Done),
@@ -229,6 +265,20 @@ impl Deliverer<'_> {
             None => (DecisionKind::Cancelled, None, "the session is gone"),
         };
         self.log(decision, kind, why_not.into());
+    }
+
+    /// Whether a mute or quiet hours silence `n` now; if so the push is dropped and logged.
+    fn silenced(&self, push: u64, n: &Notification, rt: &Runtime) -> bool {
+        let Some(why) = crate::mute::silenced_now(self.dir, &rt.config, n) else {
+            return false;
+        };
+        self.log(
+            DecisionKind::Suppressed,
+            Some(n.kind),
+            format!("silenced: {why}"),
+        );
+        self.with_session(|f| f.drop_push(push));
+        true
     }
 
     fn send(&self, push: u64, n: &Notification, rt: &Runtime) {

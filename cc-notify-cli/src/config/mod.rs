@@ -28,6 +28,10 @@
 //! [delivery]
 //! outbox_max_age = 3600  # seconds a failed push is kept for a retry
 //! retries = 3           # retries after a temporary failure: 5 s, 10 s, 20 s, … apart
+//!
+//! [quiet]
+//! hours = "22:00-07:00"            # local time; may cross midnight; none by default
+//! allow = ["error", "needs_input"] # kinds still sent during quiet hours; none by default
 //! ```
 
 pub mod error;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use cc_notify_core::engine::EngineConfig;
 use cc_notify_core::presence::PresenceConfig;
+use cc_notify_core::quiet::QuietPolicy;
 use cc_notify_pushover::PushoverConfig;
 
 /// The whole configuration, validated, with defaults for everything the file leaves out.
@@ -21,6 +22,8 @@ pub struct Config {
     pub presence: PresenceConfig,
     /// Retrying failed pushes (`[delivery]`).
     pub delivery: Delivery,
+    /// Quiet hours and what gets through them (`[quiet]`).
+    pub quiet: QuietPolicy,
 }
 
 /// `[delivery]`: the outbox of pushes that failed transiently.

@@ -14,3 +14,4 @@ mod first_use;
 mod harness;
 mod process_safety;
 mod security;
+mod setup_and_quiet;
