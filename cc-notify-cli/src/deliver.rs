@@ -295,3 +295,70 @@ impl Deliverer<'_> {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use cc_notify_core::activity::{Certainty, Input, Reading};
+    use cc_notify_core::{Activity, PresenceConfig};
+
+    use super::*;
+
+    /// A terminal whose last input stays where it was: shortly before the push was due.
+    struct Still(Activity);
+
+    impl ActivityProbe for Still {
+        fn name(&self) -> &'static str {
+            "pty"
+        }
+        fn read(&self) -> Reading {
+            Reading {
+                probe: "pty",
+                input: Some(Input {
+                    signal: "atime",
+                    activity: self.0,
+                    jitter_ms: 0,
+                }),
+                certainty: Certainty::Nothing,
+            }
+        }
+    }
+
+    #[test]
+    fn a_push_held_by_the_grace_watch_says_why_it_is_late() {
+        let now = now_ms();
+        let recent = Activity {
+            last_input_ms: Some(now.saturating_sub(1_000)),
+            resolution_ms: 1_000,
+        };
+        let watching = Watching {
+            scheduled_ms: now,
+            delay_ms: 200,
+            presence: PresenceConfig {
+                grace: Duration::from_secs(1),
+                ..PresenceConfig::default()
+            },
+            tty: None,
+            baseline: Some(recent),
+        };
+        let end = watch_until_due(&watching, Some(&Still(recent)), &StopSignals::none());
+        let WaitEnd::Due(Some(note)) = end else {
+            panic!("expected a note on the late push, got {end:?}");
+        };
+        assert!(
+            note.starts_with("held 1 s past its 0 s delay") && note.contains("[timing] grace"),
+            "{note}"
+        );
+
+        // Without recent input the push goes out when the hook said, with nothing to explain.
+        let old = Activity {
+            last_input_ms: Some(now.saturating_sub(600_000)),
+            resolution_ms: 1_000,
+        };
+        let watching = Watching {
+            baseline: Some(old),
+            ..watching
+        };
+        let end = watch_until_due(&watching, Some(&Still(old)), &StopSignals::none());
+        assert_eq!(end, WaitEnd::Due(None));
+    }
+}
