@@ -11,7 +11,7 @@ mod concurrency;
 mod config_errors;
 mod delivery;
 mod first_use;
-mod harness;
+pub(crate) mod harness;
 mod process_safety;
 mod security;
 mod setup_and_quiet;

@@ -239,6 +239,9 @@ fn a_mute_set_while_a_push_waits_silences_it_until_unmute() {
     let status = stdout(&world.run(&["status"]));
     assert!(status.contains("Muted: every push, until"), "{status}");
 
+    let doctor = stdout(&world.run(&["doctor"]));
+    assert!(doctor.contains("! Muted: every push"), "{doctor}");
+
     let reason = await_reason(&world, "s1", "suppressed");
     assert!(
         reason.contains("muted") && reason.contains("expires at"),
