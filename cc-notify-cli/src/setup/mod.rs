@@ -326,6 +326,13 @@ fn typing_check(steps: &mut Steps, ask: &Ask) {
             "pushes will not wait while you type here",
         ),
     }
+    let mut env = cc_notify_presence::Env::from_process();
+    env.tty = Some(tty);
+    let view = cc_notify_presence::live_view(&cc_notify_presence::discover(&env));
+    println!("What each presence signal sees from here now:");
+    for line in view.lines() {
+        println!("    {line}");
+    }
 }
 
 /// Prints the summary; exit 0 when nothing failed.

@@ -119,6 +119,10 @@ fn setup_on_a_terminal_asks_sends_registers_and_sees_typing() {
     let screen = pane.wait_for("EXIT=");
     assert!(screen.contains("✓ typing seen on /dev/pts/"), "{screen}");
     assert!(screen.contains("✓ hooks registered"), "{screen}");
+    assert!(
+        screen.contains("What each presence signal sees"),
+        "{screen}"
+    );
     assert!(screen.contains("EXIT=0"), "{screen}");
     assert!(home.join(".claude/settings.json").exists());
     let pushes = world
