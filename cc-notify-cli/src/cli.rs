@@ -43,6 +43,8 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Set cc-notify up: Pushover keys, a test push, the hooks, and a typing check.
+    Setup(crate::setup::SetupArgs),
     /// Register cc-notify's hooks in Claude Code's settings.json.
     Install(SettingsArgs),
     /// Remove cc-notify's hooks (and nothing else).
@@ -51,8 +53,12 @@ pub enum Command {
     Send(SendArgs),
     /// Check config, credentials, hooks, state dir and terminal detection.
     Doctor,
-    /// Live sessions, pending pushes and recent decisions.
+    /// Live sessions, pending pushes, mutes, quiet hours and recent decisions.
     Status,
+    /// Silence pushes (every push, or this project's) for a while or until `unmute`.
+    Mute(crate::mute::MuteArgs),
+    /// Lift mutes set by `mute`.
+    Unmute(crate::mute::UnmuteArgs),
     /// The decision log, newest last.
     Log(LogArgs),
     /// Replay a recorded Claude Code session through the real pipeline.
@@ -176,6 +182,9 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
         Command::Send(a) => crate::send::run(a),
         Command::Doctor => crate::doctor::run(),
         Command::Status => crate::status::run(),
+        Command::Mute(a) => crate::mute::run_mute(a),
+        Command::Unmute(a) => crate::mute::run_unmute(a),
+        Command::Setup(a) => crate::setup::run(a),
         Command::Log(a) => crate::log_view::run(a),
         Command::Demo => crate::demo::run(),
         Command::Hook => hook(),

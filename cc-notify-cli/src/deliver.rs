@@ -12,7 +12,9 @@ use std::time::Duration;
 use cc_notify_core::decision_log::LogRecord;
 use cc_notify_core::delivery::Carrying;
 use cc_notify_core::engine::{self, FireVerdict};
-use cc_notify_core::presence::{Reminder, ReminderConfig, ReminderStep, WatchStep};
+use cc_notify_core::presence::{
+    Decision, Reason, Reminder, ReminderConfig, ReminderStep, WatchStep,
+};
 use cc_notify_core::store::StateDir;
 use cc_notify_core::{DecisionKind, Kind, Notification};
 use cc_notify_presence::{Env, Waiting, Watcher};
@@ -33,7 +35,12 @@ const REMINDER_POLL: Duration = Duration::from_secs(2);
 #[derive(Debug, PartialEq)]
 enum WaitEnd {
     /// The push is due; what presence said ("away: tmux session has no client attached").
-    Due(String),
+    Due {
+        /// What presence said.
+        why: String,
+        /// Why it is later than the hook said, when the grace watch held it.
+        held: Option<String>,
+    },
     /// The user was there (what presence said): the push is dropped.
     Typing(String),
     /// The push is dropped (why): no reminder after a typing skip, or the agent no longer
@@ -103,8 +110,9 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
     let waited = waited.map(|(push, needs_input, end, watcher)| {
         // A Needs-input push is moot once the agent no longer waits (the dialog was answered,
         // also within the terminal's 8-second blur).
-        let answered =
-            needs_input && matches!(end, WaitEnd::Due(_)) && watcher.still_waiting() == Some(false);
+        let answered = needs_input
+            && matches!(end, WaitEnd::Due { .. })
+            && watcher.still_waiting() == Some(false);
         let end = if answered {
             WaitEnd::Dropped(
                 "not sent: the agent no longer waits for an answer (sessions registry)".into(),
@@ -168,7 +176,10 @@ fn wait(watching: &Watching, session: &std::ffi::OsStr, stop: &StopSignals) -> (
                 .map_or_else(String::new, |d| d.to_string())
         };
         match step {
-            WatchStep::Send => return (WaitEnd::Due(why()), watcher),
+            WatchStep::Send => {
+                let held = held_note(watcher.decision(), watching);
+                return (WaitEnd::Due { why: why(), held }, watcher);
+            }
             WatchStep::Skip { .. } => return (WaitEnd::Typing(why()), watcher),
             WatchStep::Wait { until_ms } => {
                 let left = Duration::from_millis(until_ms.saturating_sub(now));
@@ -205,7 +216,10 @@ fn second_chance(
                 let why = reminder.reason().map_or_else(String::new, |reason| {
                     cc_notify_core::presence::Decision { at_ms: now, reason }.to_string()
                 });
-                return WaitEnd::Due(format!("reminder after a typing skip, {why}"));
+                return WaitEnd::Due {
+                    why: format!("reminder after a typing skip, {why}"),
+                    held: None,
+                };
             }
             ReminderStep::GiveUp => {
                 return WaitEnd::Dropped(format!(
@@ -223,6 +237,25 @@ fn second_chance(
             }
         }
     }
+}
+
+/// What to log when the grace watch held a push past its delay (the hook's "push in N s"
+/// said otherwise): how long, and why.
+fn held_note(decision: Option<Decision>, watching: &Watching) -> Option<String> {
+    let decision = decision?;
+    let Reason::Idle {
+        after_grace: true, ..
+    } = decision.reason
+    else {
+        return None;
+    };
+    let due = watching.scheduled_ms.saturating_add(watching.delay_ms);
+    Some(format!(
+        "held {} s past its {} s delay: input shortly before it was due started a grace watch \
+         ([timing] grace); {decision}",
+        decision.at_ms.saturating_sub(due) / 1000,
+        watching.delay_ms / 1000
+    ))
 }
 
 const USAGE: &str = "deliver: --session ID (--push N | --progress)";
@@ -279,6 +312,14 @@ impl Deliverer<'_> {
                 }
             });
             let Some(Some(n)) = next else { return };
+            if let Some(why) = crate::mute::silenced_now(self.dir, &rt.config, &n) {
+                self.log(
+                    DecisionKind::Suppressed,
+                    Some(n.kind),
+                    format!("silenced: {why}"),
+                );
+                continue;
+            }
             notifiers::deliver_all(self.dir, &rt.config, &n, Carrying::Progress, &|d, why| {
                 self.log(d, Some(n.kind), why);
             });
@@ -305,7 +346,12 @@ impl Deliverer<'_> {
                 let dropped = self.with_session(|f| f.drop_push(push)).flatten();
                 return self.log(DecisionKind::Cancelled, dropped.map(|p| p.kind()), why);
             }
-            WaitEnd::Due(why) => why,
+            WaitEnd::Due { why, held } => {
+                if let Some(note) = held {
+                    self.log(DecisionKind::Scheduled, None, note);
+                }
+                why
+            }
         };
         let rt = Runtime::load_for_hook(self.dir, now_ms(), None);
         // Re-check the session right before sending: a newer prompt cancels the push even if
@@ -313,7 +359,12 @@ impl Deliverer<'_> {
         let verdict =
             self.with_session(|f| engine::fire_check(&mut f.state, push, now_ms(), &rt.engine));
         let (decision, kind, why_not) = match verdict {
-            Some(FireVerdict::Fire(n)) => return self.send(push, &n, &rt, &presence),
+            Some(FireVerdict::Fire(n)) => {
+                if !self.silenced(push, &n, &rt) {
+                    self.send(push, &n, &rt, &presence);
+                }
+                return;
+            }
             Some(FireVerdict::RateLimited) => (
                 DecisionKind::RateLimited,
                 Some(Kind::Done),
@@ -329,6 +380,20 @@ impl Deliverer<'_> {
             None => (DecisionKind::Cancelled, None, "the session is gone"),
         };
         self.log(decision, kind, why_not.into());
+    }
+
+    /// Whether a mute or quiet hours silence `n` now; if so the push is dropped and logged.
+    fn silenced(&self, push: u64, n: &Notification, rt: &Runtime) -> bool {
+        let Some(why) = crate::mute::silenced_now(self.dir, &rt.config, n) else {
+            return false;
+        };
+        self.log(
+            DecisionKind::Suppressed,
+            Some(n.kind),
+            format!("silenced: {why}"),
+        );
+        self.with_session(|f| f.drop_push(push));
+        true
     }
 
     /// Sends `n` to every backend routing gives its kind, each on its own (see
@@ -350,5 +415,63 @@ impl Deliverer<'_> {
             }
             f.drop_push(push);
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use cc_notify_core::presence::Reason;
+
+    use super::*;
+
+    fn watching(scheduled_ms: u64, delay_ms: u64) -> Watching {
+        let args: Vec<OsString> = [
+            "--session",
+            "s",
+            "--push",
+            "1",
+            "--scheduled-ms",
+            &scheduled_ms.to_string(),
+            "--delay-ms",
+            &delay_ms.to_string(),
+            "--typing-window-ms",
+            "10000",
+            "--grace-ms",
+            "1000",
+        ]
+        .iter()
+        .map(OsString::from)
+        .collect();
+        match handoff::parse(&args) {
+            Some((_, Job::Push { watching, .. })) => watching,
+            _ => panic!("not parsed as a push"),
+        }
+    }
+
+    #[test]
+    fn a_push_held_by_the_grace_watch_says_why_it_is_late() {
+        let w = watching(100_000, 0);
+        let held = Decision {
+            at_ms: 101_200,
+            reason: Reason::Idle {
+                sharpest: None,
+                after_grace: true,
+            },
+        };
+        let note = held_note(Some(held), &w).expect("a note on the late push");
+        assert!(
+            note.starts_with("held 1 s past its 0 s delay") && note.contains("[timing] grace"),
+            "{note}"
+        );
+        // Without a grace watch the push goes out when the hook said, with nothing to explain.
+        let on_time = Decision {
+            at_ms: 100_000,
+            reason: Reason::Idle {
+                sharpest: None,
+                after_grace: false,
+            },
+        };
+        assert_eq!(held_note(Some(on_time), &w), None);
+        assert_eq!(held_note(None, &w), None);
     }
 }

@@ -175,6 +175,10 @@ pub fn run() -> ExitCode {
             }
         }
         recent_failures(&mut r, dir);
+        // Mutes and quiet hours: not broken, but the first answer to "no push came".
+        for line in crate::mute::status_lines(dir, &config) {
+            r.warn(&line, "`cc-notify unmute`, or change [quiet] in the config");
+        }
     }
 
     if r.broken {

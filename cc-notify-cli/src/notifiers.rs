@@ -31,6 +31,16 @@ pub struct Backend {
     pub slot: Slot,
 }
 
+/// The Pushover client, when the configuration holds any of its keys (`setup` validates them
+/// with it); `None` when neither the token nor the user key is set.
+pub fn pushover(config: &Config) -> Option<Result<Pushover, NotifyError>> {
+    let cfg = &config.pushover;
+    if cfg.token.is_empty() && cfg.user.is_empty() {
+        return None;
+    }
+    Some(Pushover::new(cfg.clone()).map_err(|e| NotifyError::Config(e.to_string())))
+}
+
 /// Builds backend `name` from the configuration (whether or not it is configured: a missing
 /// key then fails every send, saying which). `dir`: where the desktop backend keeps each
 /// session's notification id so the next push replaces it; `None` outside the deliverer.

@@ -71,6 +71,13 @@ pub fn run() -> ExitCode {
     // A broken config is `doctor`'s to report; no mark is shown without a readable one.
     let config = crate::config::config_path()
         .and_then(|path| crate::config::load(&path, &runtime::env_var).ok());
+    let quiet_config = config
+        .as_ref()
+        .map(|c| c.config.clone())
+        .unwrap_or_default();
+    for line in crate::mute::status_lines(&dir, &quiet_config) {
+        println!("{line}");
+    }
     let slots = crate::notifiers::slots(
         &config
             .as_ref()

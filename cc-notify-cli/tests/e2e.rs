@@ -16,6 +16,8 @@ mod approvals;
 mod harness;
 #[path = "e2e/plugin.rs"]
 mod plugin;
+#[path = "e2e/setup_tty.rs"]
+mod setup_tty;
 #[path = "e2e/tmux.rs"]
 mod tmux;
 

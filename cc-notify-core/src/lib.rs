@@ -42,6 +42,7 @@ pub mod outcome;
 pub mod permission;
 pub mod presence;
 pub mod progress;
+pub mod quiet;
 pub mod redact;
 pub mod render;
 pub mod routing;

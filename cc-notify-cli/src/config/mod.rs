@@ -41,6 +41,9 @@
 //! enabled = false
 //! via = "ntfy"
 //! timeout = 120
+//! [quiet]
+//! hours = "22:00-07:00"            # local time; may cross midnight; none by default
+//! allow = ["error", "needs_input"] # kinds still sent during quiet hours; none by default
 //! ```
 
 pub mod approvals;

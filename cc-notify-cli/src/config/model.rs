@@ -8,6 +8,7 @@ use std::time::Duration;
 use cc_notify_backends::{CommandConfig, DesktopConfig, NtfyConfig, TelegramConfig, WebhookConfig};
 use cc_notify_core::engine::EngineConfig;
 use cc_notify_core::presence::PresenceConfig;
+use cc_notify_core::quiet::QuietPolicy;
 use cc_notify_core::routing::{Routing, RoutingError, RoutingTable};
 use cc_notify_pushover::PushoverConfig;
 
@@ -40,6 +41,8 @@ pub struct Config {
     pub routing: RoutingTable,
     /// Answering permission dialogs from the phone (`[approvals]`).
     pub approvals: Approvals,
+    /// Quiet hours and what gets through them (`[quiet]`).
+    pub quiet: QuietPolicy,
 }
 
 /// `[delivery]`: the outbox of pushes that failed transiently.

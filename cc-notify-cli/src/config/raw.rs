@@ -5,10 +5,10 @@
 use std::time::Duration;
 
 use cc_notify_backends::{CommandConfig, DesktopConfig, NtfyConfig, TelegramConfig, WebhookConfig};
-use cc_notify_core::Bands;
 use cc_notify_core::activity::PTY_RESOLUTION;
 use cc_notify_core::engine::HeadlessPolicy;
 use cc_notify_core::routing::RoutingTable;
+use cc_notify_core::{Bands, Kind};
 use cc_notify_pushover::PushoverConfig;
 use serde::Deserialize;
 
@@ -39,6 +39,7 @@ struct RawConfig {
     command: CommandConfig,
     routing: RoutingTable,
     approvals: RawApprovals,
+    quiet: RawQuiet,
 }
 
 #[derive(Deserialize, Default)]
@@ -76,6 +77,13 @@ struct RawPrivacy {
 struct RawDelivery {
     outbox_max_age: Option<u64>,
     retries: Option<u32>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct RawQuiet {
+    hours: Option<String>,
+    allow: Option<Vec<String>>,
 }
 
 /// A duration in whole seconds, refused above [`MAX_SECS`].
@@ -177,6 +185,23 @@ pub(super) fn parse(text: &str) -> Result<(Config, Vec<String>), Unlocated> {
             ));
         }
         c.delivery.retries = retries;
+    }
+
+    if let Some(hours) = raw.quiet.hours {
+        c.quiet.hours = Some(
+            hours
+                .parse()
+                .map_err(|e| Unlocated::at_key("quiet.hours", e))?,
+        );
+    }
+    for name in raw.quiet.allow.unwrap_or_default() {
+        let kind = Kind::from_name(&name).ok_or_else(|| {
+            Unlocated::at_key(
+                "quiet.allow",
+                format!("{name:?} is not a kind of push: use done, error, needs_input, progress"),
+            )
+        })?;
+        c.quiet.allow.push(kind);
     }
     Ok((c, warnings))
 }

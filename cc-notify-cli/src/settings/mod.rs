@@ -199,7 +199,10 @@ fn run(install: bool, opts: Options) -> Result<(), SettingsError> {
     };
     let shown = report.path.display();
     match (report.changed, opts.dry_run, install) {
-        (Changed::No, _, true) => println!("cc-notify's hooks are already registered in {shown}"),
+        (Changed::No, _, true) => {
+            println!("cc-notify's hooks are already registered in {shown}");
+            print_next_step();
+        }
         (Changed::No, _, false) => println!("no cc-notify hooks in {shown}: nothing to remove"),
         (Changed::Yes, true, _) => print!("{}", report.diff()),
         (Changed::Yes, false, true) => {
@@ -211,6 +214,7 @@ fn run(install: bool, opts: Options) -> Result<(), SettingsError> {
                 );
             }
             warn_if_the_plugin_runs_too(&env, &project_dir);
+            print_next_step();
         }
         (Changed::Yes, false, false) if report.restored => println!(
             "cc-notify's hooks removed: {shown} is back as it was before cc-notify changed it"
@@ -227,6 +231,21 @@ fn run(install: bool, opts: Options) -> Result<(), SettingsError> {
         }
     }
     Ok(())
+}
+
+/// After `install`: the next step when nothing can send pushes to a phone yet (no config
+/// file, no keys in the environment).
+fn print_next_step() {
+    let has_config = crate::config::config_path().is_some_and(|p| p.exists());
+    let env_keys = crate::config::TOKEN_VARS
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
+    if !has_config && !env_keys {
+        println!(
+            "next: run `cc-notify setup` to add your Pushover keys, send a test push and \
+             check that typing in your terminal holds pushes back"
+        );
+    }
 }
 
 /// Says so when the cc-notify plugin is enabled as well: every event would run twice.

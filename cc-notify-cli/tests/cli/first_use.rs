@@ -9,7 +9,10 @@ use serde_json::json;
 
 use super::harness::{FAST, World, pushover_section};
 
-const COMMANDS: [&str; 10] = [
+const COMMANDS: [&str; 13] = [
+    "setup",
+    "mute",
+    "unmute",
     "install",
     "uninstall",
     "send",

@@ -69,6 +69,8 @@ impl World {
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.root.path().join("home"))
+            // Local time is UTC, whatever the machine's zone (quiet hours are local time).
+            .env("TZ", "UTC")
             .env("CC_NOTIFY_STATE_DIR", &self.state)
             .env("CC_NOTIFY_CONFIG", &self.config)
             // No terminal in these sessions: `claude -p` as far as cc-notify can tell.
