@@ -146,6 +146,11 @@ fn setup_refuses_keys_pushover_refuses() {
         stdout(&out)
     );
     assert!(!paths(&world).contains(&"/1/messages.json".to_owned()));
+    let text = std::fs::read_to_string(&world.config).unwrap();
+    assert!(
+        !text.contains(&bad_token),
+        "a refused key was written: {text}"
+    );
 }
 
 #[test]
