@@ -147,13 +147,16 @@ pub fn silenced_now(dir: &StateDir, config: &Config, n: &Notification) -> Option
         &mutes,
         &config.quiet,
     )?;
-    let expiry = match &why {
-        Silenced::Muted(m) | Silenced::ProjectMuted { mute: m, .. } => m.until_ms,
-        Silenced::QuietHours { .. } => None,
+    let lift = match &why {
+        Silenced::ProjectMuted { .. } => "`cc-notify unmute --project` in it",
+        _ => "`cc-notify unmute`",
     };
-    Some(match expiry {
-        Some(until) => format!("{why}; it expires at {}", local_clock(until, now)),
-        None => why.to_string(),
+    Some(match why.mute() {
+        Some(Mute {
+            until_ms: Some(until),
+        }) => format!("{why} until {} ({lift} lifts it)", local_clock(until, now)),
+        Some(Mute { until_ms: None }) => format!("{why} until {lift}"),
+        None => format!("{why}; [quiet] allow lets kinds through"),
     })
 }
 

@@ -249,7 +249,8 @@ fn a_mute_set_while_a_push_waits_silences_it_until_unmute() {
 
     let reason = await_reason(&world, "s1", "suppressed");
     assert!(
-        reason.contains("muted") && reason.contains("expires at"),
+        reason.contains("every push is muted until")
+            && reason.contains("`cc-notify unmute` lifts it"),
         "{reason}"
     );
     assert_eq!(pushes(&world), 0);
