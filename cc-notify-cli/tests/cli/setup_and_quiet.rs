@@ -351,3 +351,23 @@ fn a_bad_quiet_hours_value_is_an_error_naming_the_key() {
         "{err}"
     );
 }
+
+#[test]
+fn setup_at_an_endpoint_without_the_check_cannot_validate_but_blames_no_keys() {
+    let world = World::new("");
+    // A gateway path: its users/validate.json does not exist (404).
+    let url = world
+        .fake
+        .url()
+        .replace("/1/messages.json", "/gateway/messages.json");
+    world.write_config(&format!("[pushover]\napi_url = \"{url}\"\n"));
+    let mut args = SETUP.to_vec();
+    args.push("--no-test-push");
+    let out = world.run(&args);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("cannot validate the keys here"), "{text}");
+    assert!(!text.contains("refused"), "{text}");
+    let config = std::fs::read_to_string(&world.config).unwrap();
+    assert!(config.contains(EXAMPLE_TOKEN), "{config}");
+}
