@@ -151,8 +151,13 @@ pub fn run(args: SetupArgs) -> ExitCode {
                 continue;
             }
             to_write[i] = Some(key);
-        } else if env.is_some() || in_file.is_some() {
-            // Kept as it is: the environment's stays out of the file.
+        } else if env.is_some() {
+            // The environment's key stays out of the file.
+            steps.note(&format!(
+                "{option}: taken from the environment ({var} or the like), not written to the file"
+            ));
+        } else if in_file.is_some() {
+            // Kept as it is.
         } else if let Some(key) = ask.key(which, prompt) {
             to_write[i] = Some(key);
         } else {

@@ -371,3 +371,24 @@ fn setup_at_an_endpoint_without_the_check_cannot_validate_but_blames_no_keys() {
     let config = std::fs::read_to_string(&world.config).unwrap();
     assert!(config.contains(EXAMPLE_TOKEN), "{config}");
 }
+
+#[test]
+fn setup_keeps_keys_from_the_environment_out_of_the_file() {
+    let world = keyless_world();
+    let before = std::fs::read_to_string(&world.config).unwrap();
+    let out = world
+        .command(&["setup", "--no-input", "--no-test-push"])
+        .env("CC_NOTIFY_PUSHOVER_TOKEN", EXAMPLE_TOKEN)
+        .env("CC_NOTIFY_PUSHOVER_USER", EXAMPLE_USER)
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("taken from the environment"), "{text}");
+    assert_eq!(std::fs::read_to_string(&world.config).unwrap(), before);
+    let mode = std::fs::metadata(&world.config)
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "config mode {mode:o}");
+}
