@@ -222,7 +222,7 @@ fn approve(dir: &StateDir, rt: &Runtime, event: &Event, doc: &[u8]) -> Option<St
         };
         (seen, start.elapsed())
     });
-    local.marker.remove();
+    drop(local);
     let printed = printed(&ended, &ask);
     let why = match ended {
         Ended::Decided(d) => {
@@ -520,8 +520,11 @@ impl Marker {
     fn still_ours(&self) -> bool {
         read_small(&self.path).is_some_and(|c| c == self.content)
     }
+}
 
-    fn remove(&self) {
+impl Drop for Marker {
+    /// The request is over, however it ended: the marker goes (unless a newer one replaced it).
+    fn drop(&mut self) {
         if self.still_ours() {
             let _ = std::fs::remove_file(&self.path);
         }
