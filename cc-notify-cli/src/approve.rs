@@ -252,7 +252,8 @@ fn approve(dir: &StateDir, rt: &Runtime, event: &Event, doc: &[u8]) -> Option<St
 }
 
 /// Whether the user is away, from what the hook can read at once: tmux (when the agent runs
-/// in it) and the terminal's last input, against `[timing] typing_window`.
+/// in it; one `tmux` exec, whose "no client attached" outweighs the keys just typed) and the
+/// terminal's last input (one `stat`), against `[timing] typing_window`.
 fn presence(rt: &Runtime) -> Presence {
     let env = |k: &str| std::env::var(k).ok();
     let mut readings: Vec<Reading> = Vec::new();
