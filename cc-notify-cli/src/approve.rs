@@ -106,11 +106,18 @@ pub fn doctor_lines(config: &crate::config::Config) -> Vec<(bool, String)> {
 /// With approvals on, a tool event's input is kept in memory (it is the size Claude Code
 /// sent); with them off nothing more is kept.
 pub fn read_document(input: impl Read) -> io::Result<Vec<u8>> {
-    let enabled = OnceCell::new();
+    read_document_if(input, enabled_in_config)
+}
+
+/// [`read_document`] with `enabled` asked (at most once, and only when the document has a
+/// permission field) whether approvals are on.
+fn read_document_if(input: impl Read, enabled: impl FnOnce() -> bool) -> io::Result<Vec<u8>> {
+    let answer = OnceCell::new();
+    let enabled = std::cell::Cell::new(Some(enabled));
     claude::read_input(input, |key| {
         claude::READ_FIELDS.iter().any(|f| f.as_bytes() == key)
             || permission::FIELDS.iter().any(|f| f.as_bytes() == key)
-                && *enabled.get_or_init(enabled_in_config)
+                && *answer.get_or_init(|| enabled.take().is_some_and(|f| f()))
     })
 }
 
@@ -222,7 +229,7 @@ fn approve(dir: &StateDir, rt: &Runtime, event: &Event, doc: &[u8]) -> Option<St
         };
         (seen, start.elapsed())
     });
-    local.marker.remove();
+    drop(local);
     let printed = printed(&ended, &ask);
     let why = match ended {
         Ended::Decided(d) => {
@@ -245,7 +252,8 @@ fn approve(dir: &StateDir, rt: &Runtime, event: &Event, doc: &[u8]) -> Option<St
 }
 
 /// Whether the user is away, from what the hook can read at once: tmux (when the agent runs
-/// in it) and the terminal's last input, against `[timing] typing_window`.
+/// in it; one `tmux` exec, whose "no client attached" outweighs the keys just typed) and the
+/// terminal's last input (one `stat`), against `[timing] typing_window`.
 fn presence(rt: &Runtime) -> Presence {
     let env = |k: &str| std::env::var(k).ok();
     let mut readings: Vec<Reading> = Vec::new();
@@ -520,8 +528,11 @@ impl Marker {
     fn still_ours(&self) -> bool {
         read_small(&self.path).is_some_and(|c| c == self.content)
     }
+}
 
-    fn remove(&self) {
+impl Drop for Marker {
+    /// The request is over, however it ended: the marker goes (unless a newer one replaced it).
+    fn drop(&mut self) {
         if self.still_ours() {
             let _ = std::fs::remove_file(&self.path);
         }
@@ -742,6 +753,23 @@ mod tests {
                 None
             );
         }
+    }
+
+    #[test]
+    fn the_permission_fields_are_kept_only_with_approvals_on_and_the_switch_is_read_once() {
+        let doc = br#"{"session_id":"s","hook_event_name":"PermissionRequest","tool_name":"Bash","tool_input":{"command":"ls"},"permission_suggestions":[]}"#;
+        let asked = std::cell::Cell::new(0);
+        let on = read_document_if(&doc[..], || {
+            asked.set(asked.get() + 1);
+            true
+        })
+        .unwrap();
+        assert_eq!(asked.get(), 1);
+        assert_eq!(PermissionAsk::parse(&on).unwrap().what(), "ls");
+        let off = read_document_if(&doc[..], || false).unwrap();
+        assert!(PermissionAsk::parse(&off).unwrap().tool_input.is_null());
+        let stop = br#"{"session_id":"s","hook_event_name":"Stop"}"#;
+        read_document_if(&stop[..], || panic!("asked without a permission field")).unwrap();
     }
 
     #[test]
