@@ -167,7 +167,7 @@ fn presence_env(watching: &Watching, session: &str) -> Env {
 /// environment offers (the terminal, tmux, X11, GNOME, logind). With the terminal alone, only
 /// it is sampled: a waiting process stays as small as it was.
 fn wait(watching: &Watching, session: &std::ffi::OsStr, stop: &StopSignals) -> WaitEnd {
-    if !(watching.presence_checked && cc_notify_presence::beyond_the_terminal()) {
+    if !(watching.presence_checked && watching.other_probes) {
         return wait_on_the_terminal(watching, stop);
     }
     let env = presence_env(watching, &session.to_string_lossy());
