@@ -13,11 +13,11 @@ use cc_notify_core::decision_log::LogRecord;
 use cc_notify_core::delivery::Carrying;
 use cc_notify_core::engine::{self, FireVerdict};
 use cc_notify_core::presence::{
-    Decision, Reason, Reminder, ReminderConfig, ReminderStep, WatchStep,
+    Decision, Reason, Reminder, ReminderConfig, ReminderStep, Watch, WatchStep,
 };
 use cc_notify_core::store::StateDir;
-use cc_notify_core::{DecisionKind, Kind, Notification};
-use cc_notify_presence::{Env, Waiting, Watcher};
+use cc_notify_core::{ActivityProbe, DecisionKind, Kind, Notification, tty};
+use cc_notify_presence::{ClaudeSessionProbe, Env, Waiting, Watcher};
 
 use crate::handoff::{self, Job, Watching};
 use crate::notifiers;
@@ -64,8 +64,8 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
     // and data it has not touched yet take no memory meanwhile. `None`: the progress sender.
     let mut waited = match job {
         Job::Push { push, watching } => {
-            let (end, watcher) = wait(&watching, &session, &stop);
-            Some((push, watching.needs_input, end, watcher))
+            let end = wait(&watching, &session, &stop);
+            Some((push, watching, end))
         }
         Job::Progress => None,
     };
@@ -86,10 +86,10 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
     }
     // After a typing skip the push stays pending (the next prompt cancels it as any other) while
     // the second chance watches for the user to leave.
-    if let Some((_, needs_input, end, watcher)) = waited.as_mut()
+    if let Some((_, watching, end)) = waited.as_mut()
         && let WaitEnd::Typing(why) = end
     {
-        let kind = if *needs_input {
+        let kind = if watching.needs_input {
             Kind::NeedsInput
         } else {
             Kind::Done
@@ -105,14 +105,30 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
                 .flatten()
                 == deliverer.push
         };
-        *end = second_chance(watcher, &stop, still_pending);
+        let mut watcher = Watcher::new(
+            &presence_env(watching, &session),
+            watching.baseline.filter(|_| watching.tty.is_some()),
+            watching.presence,
+            now_ms(),
+            Duration::ZERO,
+            Waiting::Done,
+        );
+        *end = second_chance(&mut watcher, &stop, still_pending);
     }
-    let waited = waited.map(|(push, needs_input, end, watcher)| {
+    let waited = waited.map(|(push, watching, end)| {
         // A Needs-input push is moot once the agent no longer waits (the dialog was answered,
         // also within the terminal's 8-second blur).
-        let answered = needs_input
-            && matches!(end, WaitEnd::Due { .. })
-            && watcher.still_waiting() == Some(false);
+        let answered = watching.needs_input && matches!(end, WaitEnd::Due { .. }) && {
+            let env = presence_env(&watching, &session);
+            ClaudeSessionProbe::from_env(
+                env.claude_config_dir.as_deref(),
+                env.home.as_deref(),
+                env.claude_pid,
+                env.session_id.as_deref(),
+            )
+            .and_then(|registry| registry.still_waiting())
+                == Some(false)
+        };
         let end = if answered {
             WaitEnd::Dropped(
                 "not sent: the agent no longer waits for an answer (sessions registry)".into(),
@@ -141,19 +157,27 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// What the presence probes may read: the hook's environment (which this process inherited),
+/// the terminal the hook found, the session; nothing when presence is not checked.
+fn presence_env(watching: &Watching, session: &str) -> Env {
+    if !watching.presence_checked {
+        return Env::default();
+    }
+    Env {
+        tty: watching.tty.clone(),
+        session_id: Some(session.to_owned()),
+        ..Env::from_vars()
+    }
+}
+
 /// Waits the delay and the grace period while watching every presence probe the hook's
-/// environment offers (the terminal, tmux, X11, GNOME, logind).
-fn wait(watching: &Watching, session: &std::ffi::OsStr, stop: &StopSignals) -> (WaitEnd, Watcher) {
-    let env = if watching.presence_checked {
-        Env {
-            tty: watching.tty.clone(),
-            session_id: session.to_str().map(str::to_owned),
-            ..Env::from_vars()
-        }
-    } else {
-        Env::default()
-    };
-    let baseline = watching.baseline.filter(|_| watching.tty.is_some());
+/// environment offers (the terminal, tmux, X11, GNOME, logind). With the terminal alone, only
+/// it is sampled: a waiting process stays as small as it was.
+fn wait(watching: &Watching, session: &std::ffi::OsStr, stop: &StopSignals) -> WaitEnd {
+    if !(watching.presence_checked && watching.other_probes) {
+        return wait_on_the_terminal(watching, stop);
+    }
+    let env = presence_env(watching, &session.to_string_lossy());
     let waiting = if watching.needs_input {
         Waiting::NeedsInput
     } else {
@@ -161,30 +185,55 @@ fn wait(watching: &Watching, session: &std::ffi::OsStr, stop: &StopSignals) -> (
     };
     let mut watcher = Watcher::new(
         &env,
-        baseline,
+        watching.baseline.filter(|_| watching.tty.is_some()),
         watching.presence,
         watching.scheduled_ms,
         Duration::from_millis(watching.delay_ms),
         waiting,
     );
+    poll(watching, stop, |now| {
+        (watcher.poll(now), watcher.decision())
+    })
+}
+
+/// [`wait`] with the terminal alone: one `stat(2)` per poll.
+fn wait_on_the_terminal(watching: &Watching, stop: &StopSignals) -> WaitEnd {
+    let probe = watching.tty.clone().map(tty::TtyProbe::new);
+    let baseline = watching.baseline.filter(|_| probe.is_some());
+    let mut watch = Watch::new(
+        baseline,
+        watching.presence,
+        watching.scheduled_ms,
+        Duration::from_millis(watching.delay_ms),
+    );
+    poll(watching, stop, |now| {
+        let sample = probe.as_ref().and_then(|p| p.sample().ok());
+        (watch.observe(now, sample), watch.decision())
+    })
+}
+
+/// Runs `step` every [`POLL`] (or sooner, at the deadline it announces) until it decides.
+fn poll(
+    watching: &Watching,
+    stop: &StopSignals,
+    mut step: impl FnMut(u64) -> (WatchStep, Option<cc_notify_core::presence::Decision>),
+) -> WaitEnd {
     loop {
         let now = now_ms();
-        let step = watcher.poll(now);
-        let why = || {
-            watcher
-                .decision()
-                .map_or_else(String::new, |d| d.to_string())
-        };
-        match step {
+        let (next, decision) = step(now);
+        let why = || decision.map_or_else(String::new, |d| d.to_string());
+        match next {
             WatchStep::Send => {
-                let held = held_note(watcher.decision(), watching);
-                return (WaitEnd::Due { why: why(), held }, watcher);
+                return WaitEnd::Due {
+                    why: why(),
+                    held: held_note(decision, watching),
+                };
             }
-            WatchStep::Skip { .. } => return (WaitEnd::Typing(why()), watcher),
+            WatchStep::Skip { .. } => return WaitEnd::Typing(why()),
             WatchStep::Wait { until_ms } => {
                 let left = Duration::from_millis(until_ms.saturating_sub(now));
                 if let Err(stopped) = stop.sleep(left.min(POLL).max(Duration::from_millis(10))) {
-                    return (WaitEnd::Stopped(stopped), watcher);
+                    return WaitEnd::Stopped(stopped);
                 }
             }
         }

@@ -29,6 +29,9 @@ pub struct Watching {
     /// A Needs-input push: shorter once a sharp probe watches, and sent only while the agent
     /// still waits.
     pub needs_input: bool,
+    /// The environment offers probes besides the terminal (judged by the hook, so a deliverer
+    /// with the terminal alone touches no probe code while it sleeps).
+    pub other_probes: bool,
 }
 
 impl Watching {
@@ -43,6 +46,7 @@ impl Watching {
             baseline: terminal.and_then(|t| t.baseline),
             presence_checked: push.presence_checked,
             needs_input: push.kind() == cc_notify_core::Kind::NeedsInput,
+            other_probes: false,
         }
     }
 
@@ -63,6 +67,9 @@ impl Watching {
         }
         if self.needs_input {
             args.push("--needs-input".into());
+        }
+        if self.other_probes {
+            args.push("--probes".into());
         }
         if let Some(tty) = &self.tty {
             args.extend(["--tty".into(), tty.into()]);
@@ -117,6 +124,7 @@ pub fn parse(args: &[OsString]) -> Option<(OsString, Job)> {
         baseline: None,
         presence_checked: false,
         needs_input: false,
+        other_probes: false,
     };
     let mut args = args.iter();
     while let Some(name) = args.next() {
@@ -124,6 +132,7 @@ pub fn parse(args: &[OsString]) -> Option<(OsString, Job)> {
             b"--progress" => Some(&mut progress),
             b"--presence" => Some(&mut watching.presence_checked),
             b"--needs-input" => Some(&mut watching.needs_input),
+            b"--probes" => Some(&mut watching.other_probes),
             _ => None,
         };
         if let Some(flag) = flag {
@@ -198,11 +207,13 @@ mod tests {
             }),
             presence_checked: true,
             needs_input: true,
+            other_probes: true,
         };
         assert_eq!(parsed(&full), full);
         let unchecked = Watching {
             presence_checked: false,
             needs_input: false,
+            other_probes: false,
             ..full.clone()
         };
         assert_eq!(parsed(&unchecked), unchecked);

@@ -141,7 +141,9 @@ fn handle(dir: &StateDir, rt: &Runtime, event: &Event, now: u64) {
                 }
                 let (push_id, kind) = (push.id, push.kind());
                 engine::attach_terminal(&mut file.state, push_id, push.terminal.clone());
-                let watching = Watching::of(&push, rt.presence);
+                let mut watching = Watching::of(&push, rt.presence);
+                watching.other_probes =
+                    push.presence_checked && cc_notify_presence::beyond_the_terminal();
                 let delay_ms = watching.delay_ms;
                 match process::spawn_deliverer(&event.session_id, push_id, &watching) {
                     Ok(who) => {
