@@ -14,6 +14,7 @@ use cc_notify_core::delivery::{Carrying, Outcome};
 use cc_notify_core::engine::{self, FireVerdict};
 use cc_notify_core::presence::{Watch, WatchStep};
 use cc_notify_core::store::StateDir;
+use cc_notify_core::wait_clock::WaitClock;
 use cc_notify_core::{ActivityProbe, DecisionKind, Kind, Notification, tty};
 
 use crate::handoff::{self, Job, Watching};
@@ -103,14 +104,17 @@ fn watch_until_due(
     stop: &StopSignals,
 ) -> WaitEnd {
     let baseline = watching.baseline.filter(|_| probe.is_some());
+    // The delay runs from this process's start on the steady clock: neither the wall time the
+    // push was scheduled at nor a wall clock stepped while waiting moves it.
+    let clock = WaitClock::start(now_ms(), runtime::steady_ms());
     let mut watch = Watch::new(
         baseline,
         watching.presence,
-        watching.scheduled_ms,
+        clock.now_ms(runtime::steady_ms()),
         Duration::from_millis(watching.delay_ms),
     );
     loop {
-        let now = now_ms();
+        let now = clock.now_ms(runtime::steady_ms());
         let sample = probe.and_then(|p| p.sample().ok());
         match watch.observe(now, sample) {
             WatchStep::Send => return WaitEnd::Due,
@@ -243,5 +247,14 @@ impl Deliverer<'_> {
             }
             f.drop_push(push);
         });
+        if matches!(outcome, Outcome::Queued(_)) {
+            // Nobody may use the agent again for hours: retry the outbox from here.
+            crate::outbox::keep_retrying(
+                self.dir,
+                &rt.config,
+                notifier.as_ref(),
+                &mut std::thread::sleep,
+            );
+        }
     }
 }

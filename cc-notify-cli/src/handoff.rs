@@ -13,9 +13,10 @@ use cc_notify_core::state::Pending;
 /// ([`Watching::to_args`]), so the waiting process reads no file and no configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Watching {
-    /// When the push was scheduled (Unix ms).
+    /// When the push was scheduled (Unix ms), by the wall clock: for display only.
     pub scheduled_ms: u64,
-    /// How long to wait before sending, in ms.
+    /// How long to wait before sending, in ms, from the deliverer's start, on a steady clock
+    /// (the wall clock may be stepped while it waits).
     pub delay_ms: u64,
     /// How presence is judged.
     pub presence: PresenceConfig,
@@ -35,6 +36,15 @@ impl Watching {
             presence,
             tty: terminal.map(|t| t.path.clone()),
             baseline: terminal.and_then(|t| t.baseline),
+        }
+    }
+
+    /// What a new deliverer of `push` watches when the first one is gone: the same, but
+    /// waiting only `delay` (what is left of the push's own delay).
+    pub fn resumed(push: &Pending, presence: PresenceConfig, delay: Duration) -> Self {
+        Watching {
+            delay_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            ..Watching::of(push, presence)
         }
     }
 

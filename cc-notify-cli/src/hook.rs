@@ -15,9 +15,9 @@ use cc_notify_core::store::StateDir;
 use cc_notify_core::{ActivityProbe, DecisionKind, transcript, tty};
 
 use crate::handoff::Watching;
-use crate::process;
 use crate::runtime::{self, Runtime, now_ms};
 use crate::session_file::SessionFile;
+use crate::{process, recover};
 
 /// Files that silence a project when present in its working or project directory.
 pub const OPT_OUT_MARKERS: [&str; 2] = [".no-pushover", ".cc-notify-off"];
@@ -198,6 +198,9 @@ fn handle(dir: &StateDir, rt: &Runtime, event: &Event, now: u64) {
             _ => {}
         }
     }
+    // A push whose deliverer died (killed, out of memory, a reboot) is sent by a new one, or
+    // logged as lost; a session's start looks at every other session too.
+    recover::session(dir, &event.session_id, &mut file, rt);
     // An ended session's file stays while a push of it is due (e.g. `claude -p` ended); the
     // deliverer removes it when it is done.
     let saved = if file.finished() {
@@ -209,6 +212,10 @@ fn handle(dir: &StateDir, rt: &Runtime, event: &Event, now: u64) {
     };
     if let Err(e) = saved {
         fail("cannot save session state", &e);
+    }
+    drop(guard);
+    if matches!(event.kind, EventKind::SessionStarted { .. }) {
+        recover::sweep(dir, rt, Some(&event.session_id));
     }
 }
 

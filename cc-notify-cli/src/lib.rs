@@ -15,6 +15,7 @@ pub mod log_view;
 pub mod notifiers;
 pub mod outbox;
 pub mod process;
+pub mod recover;
 pub mod runtime;
 pub mod send;
 pub mod session_file;

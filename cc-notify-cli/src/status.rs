@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use cc_notify_core::decision_log;
 
 use crate::log_view::{format_record, short_id};
-use crate::runtime::{self, now_ms};
+use crate::runtime::{self, Runtime, now_ms};
 use crate::session_file::SessionFile;
 use crate::time_text::duration;
 
@@ -15,6 +15,9 @@ pub fn run() -> ExitCode {
         return ExitCode::FAILURE;
     };
     let now = now_ms();
+    // A pending push whose deliverer is gone is sent by a new one, or logged as lost.
+    let rt = Runtime::load_for_hook(&dir, now, None);
+    crate::recover::sweep(&dir, &rt, None);
     let sessions = dir.sessions().unwrap_or_default();
     println!("State: {}", dir.path().display());
     if sessions.iter().all(|(id, _)| id.starts_with('_')) {

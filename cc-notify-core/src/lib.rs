@@ -51,6 +51,7 @@ pub mod testing;
 pub mod text;
 pub mod transcript;
 pub mod tty;
+pub mod wait_clock;
 
 pub use activity::{Activity, ActivityProbe, Certainty, Input, ProbeError, Reading};
 pub use decision::DecisionKind;

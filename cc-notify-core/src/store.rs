@@ -231,6 +231,30 @@ impl StateDir {
         })
     }
 
+    /// [`StateDir::lock`] without waiting: `Ok(None)` when another process holds the lock.
+    pub fn try_lock(&self, session_id: &str) -> Result<Option<SessionGuard>, StoreError> {
+        let stem = session_file_stem(session_id);
+        let dir = self.sessions_dir();
+        let path = dir.join(format!("{stem}.lock"));
+        let lock = nofollow()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| StoreError::io(&path, e))?;
+        match lock.try_lock() {
+            Ok(()) => Ok(Some(SessionGuard {
+                _lock: lock,
+                state: dir.join(format!("{stem}.json")),
+                dir,
+                stem,
+            })),
+            Err(fs::TryLockError::WouldBlock) => Ok(None),
+            Err(fs::TryLockError::Error(e)) => Err(StoreError::io(&path, e)),
+        }
+    }
+
     /// The stored sessions as (file stem, state file path), sorted by stem. The stem is the
     /// session id itself unless the id needed sanitising ([`session_file_stem`]).
     pub fn sessions(&self) -> Result<Vec<(String, PathBuf)>, StoreError> {

@@ -12,5 +12,6 @@ mod config_errors;
 mod delivery;
 mod first_use;
 mod harness;
+mod lossless;
 mod process_safety;
 mod security;
