@@ -49,9 +49,13 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
     };
     // The wait comes before anything else: the process sleeps for most of its life, and code
     // and data it has not touched yet take no memory meanwhile. `None`: the progress sender.
-    let waited = match job {
-        Job::Push { push, watching } => Some((push, wait(&watching, &stop))),
-        Job::Progress => None,
+    let (waited, carried) = match job {
+        Job::Push {
+            push,
+            watching,
+            carried,
+        } => (Some((push, wait(&watching, &stop))), carried),
+        Job::Progress => (None, None),
     };
     let (Some(dir), Ok(session)) = (runtime::open_state_dir(), session.into_string()) else {
         return ExitCode::FAILURE;
@@ -81,7 +85,10 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
         });
     }
     match waited {
-        Some((push, end)) => deliverer.finish(push, end),
+        Some((push, end)) => match carried {
+            Some(json) => deliverer.finish_carried(push, end, &json),
+            None => deliverer.finish(push, end),
+        },
         None => deliverer.send_progress(),
     }
     ExitCode::SUCCESS
@@ -214,8 +221,15 @@ impl Deliverer<'_> {
         let rt = Runtime::load_for_hook(self.dir, now_ms(), None);
         // Re-check the session right before sending: a newer prompt cancels the push even if
         // its signal never arrived.
-        let verdict =
-            self.with_session(|f| engine::fire_check(&mut f.state, push, now_ms(), &rt.engine));
+        let check =
+            |f: &mut SessionFile| engine::fire_check(&mut f.state, push, now_ms(), &rt.engine);
+        let verdict = session_file::update(self.dir, self.session, check).unwrap_or_else(|e| {
+            // The state cannot be locked (a read-only state directory): decide from what was
+            // saved last, without saving.
+            self.log(DecisionKind::Error, None, format!("session state: {e}"));
+            let mut file: SessionFile = self.dir.read_unlocked(self.session);
+            Some(check(&mut file))
+        });
         let (decision, kind, why_not) = match verdict {
             Some(FireVerdict::Fire(n)) => return self.send(push, &n, &rt),
             Some(FireVerdict::RateLimited) => (
@@ -233,6 +247,32 @@ impl Deliverer<'_> {
             None => (DecisionKind::Cancelled, None, "the session is gone"),
         };
         self.log(decision, kind, why_not.into());
+    }
+
+    /// After the wait, for a push the hook could not save (a full or read-only state
+    /// directory): the notification came on the command line, and no session file knows it,
+    /// so it is sent unless the user was seen typing. A newer prompt could not be recorded
+    /// either, so it cannot cancel this push; typing in the terminal still does.
+    fn finish_carried(&self, push: u64, waited: WaitEnd, json: &std::ffi::OsStr) {
+        match waited {
+            WaitEnd::Stopped(stopped) => return self.stopped(stopped),
+            WaitEnd::Typing => {
+                return self.log(
+                    DecisionKind::SkippedTyping,
+                    None,
+                    "skipped: the user is typing in the terminal".into(),
+                );
+            }
+            WaitEnd::Due => {}
+        }
+        match serde_json::from_slice::<Notification>(json.as_encoded_bytes()) {
+            Ok(n) => self.send(push, &n, &Runtime::load_for_hook(self.dir, now_ms(), None)),
+            Err(e) => self.log(
+                DecisionKind::Error,
+                None,
+                format!("the push handed over on the command line is unreadable: {e}"),
+            ),
+        }
     }
 
     fn send(&self, push: u64, n: &Notification, rt: &Runtime) {

@@ -95,16 +95,27 @@ pub enum Job {
         push: u64,
         /// What to watch while waiting.
         watching: Watching,
+        /// The notification itself (JSON), when the hook could not save the session's state
+        /// (a full or read-only state directory): then it is sent from here, without the
+        /// session file. Parsed only after the wait.
+        carried: Option<OsString>,
     },
     /// Send the session's queued progress pushes.
     Progress,
+}
+
+/// The `deliver` options that carry the notification itself, for a push the hook could not
+/// save ([`Job::Push::carried`]).
+pub fn carry_args(n: &cc_notify_core::Notification) -> Vec<OsString> {
+    let json = serde_json::to_string(n).unwrap_or_default();
+    vec!["--carry".into(), json.into()]
 }
 
 /// Parses the command line the hook wrote. Plain byte matching rather than an option parser:
 /// this runs before the wait, and everything the process runs before it sleeps stays in its
 /// memory while it sleeps.
 pub fn parse(args: &[OsString]) -> Option<(OsString, Job)> {
-    let (mut session, mut push, mut progress) = (None, None, false);
+    let (mut session, mut push, mut progress, mut carried) = (None, None, false, None);
     let mut watching = Watching {
         scheduled_ms: 0,
         delay_ms: 0,
@@ -131,11 +142,16 @@ pub fn parse(args: &[OsString]) -> Option<(OsString, Job)> {
             b"--grace-ms" => watching.presence.grace = Duration::from_millis(number(v)?),
             b"--tty" => watching.tty = Some(PathBuf::from(value)),
             b"--baseline" => watching.baseline = Some(Watching::parse_baseline(v)?),
+            b"--carry" => carried = Some(value.clone()),
             _ => return None,
         }
     }
     let job = match (push, progress) {
-        (Some(push), false) => Job::Push { push, watching },
+        (Some(push), false) => Job::Push {
+            push,
+            watching,
+            carried,
+        },
         (None, true) => Job::Progress,
         _ => return None,
     };
@@ -162,7 +178,7 @@ mod tests {
             vec!["--session".into(), "s".into(), "--push".into(), "7".into()];
         args.extend(watching.to_args());
         match parse(&args) {
-            Some((session, Job::Push { push, watching })) => {
+            Some((session, Job::Push { push, watching, .. })) => {
                 assert_eq!((session.to_str(), push), (Some("s"), 7));
                 watching
             }

@@ -255,6 +255,24 @@ impl StateDir {
         }
     }
 
+    /// Reads `session_id`'s state without taking its lock, for when the lock cannot be taken
+    /// (a read-only state directory): what the last writer saved. A missing or undecodable
+    /// file gives `T::default()`; nothing is ever written.
+    pub fn read_unlocked<T: DeserializeOwned + Default>(&self, session_id: &str) -> T {
+        let path = self
+            .sessions_dir()
+            .join(format!("{}.json", session_file_stem(session_id)));
+        let mut bytes = Vec::new();
+        let read = nofollow()
+            .read(true)
+            .open(&path)
+            .and_then(|mut f| f.read_to_end(&mut bytes));
+        match read {
+            Ok(_) => serde_json::from_slice(&bytes).unwrap_or_default(),
+            Err(_) => T::default(),
+        }
+    }
+
     /// The stored sessions as (file stem, state file path), sorted by stem. The stem is the
     /// session id itself unless the id needed sanitising ([`session_file_stem`]).
     pub fn sessions(&self) -> Result<Vec<(String, PathBuf)>, StoreError> {

@@ -241,3 +241,138 @@ fn a_queued_push_is_retried_on_its_own_schedule_without_another_turn() {
     let status = String::from_utf8_lossy(&world.run(&["status"]).stdout).into_owned();
     assert!(!status.contains("outbox"), "{status}");
 }
+
+/// A tmpfs mounted for one test, unmounted (lazily) when dropped.
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    /// Mounts a `size`-byte tmpfs, mode 0700, at `path` (created); `Err` says why it cannot be
+    /// (not root, no permission to mount in this container).
+    fn mount(path: &std::path::Path, size: u64) -> Result<Tmpfs, String> {
+        std::fs::create_dir_all(path).map_err(|e| e.to_string())?;
+        if !rustix::process::geteuid().is_root() {
+            return Err("mounting a tmpfs needs root".into());
+        }
+        let out = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size},mode=0700")])
+            .args(["tmpfs".as_ref(), path.as_os_str()])
+            .output()
+            .map_err(|e| format!("cannot run mount: {e}"))?;
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+        }
+        Ok(Tmpfs(path.to_owned()))
+    }
+
+    /// Makes it read-only.
+    fn remount_read_only(&self) {
+        let out = std::process::Command::new("mount")
+            .args(["-o", "remount,ro"])
+            .arg(&self.0)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Fills it up: a file grows until the filesystem has no room left.
+    fn fill(&self) {
+        use std::io::Write;
+        let mut f = std::fs::File::create(self.0.join("filler")).unwrap();
+        while f.write_all(&[0u8; 4096]).is_ok() {}
+        // Whatever a last, partial write left.
+        while f.write_all(&[0u8]).is_ok() {}
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .args(["-l".as_ref(), self.0.as_os_str()])
+            .output();
+    }
+}
+
+/// A tmpfs as `world`'s state dir, or `None` after saying why the test is skipped.
+fn state_on_tmpfs(world: &World, test: &str) -> Option<Tmpfs> {
+    match Tmpfs::mount(&world.state, 512 * 1024) {
+        Ok(m) => Some(m),
+        Err(why) => {
+            eprintln!("{test}: skipped: cannot mount a tmpfs here: {why}");
+            None
+        }
+    }
+}
+
+#[test]
+fn a_turn_on_a_full_disk_still_gets_its_push_and_doctor_says_why() {
+    let world = World::new(TWO_S);
+    let Some(disk) = state_on_tmpfs(&world, "full disk") else {
+        return;
+    };
+    // A session begun before the disk filled up, and one that starts on the full disk.
+    world.event("before", "UserPromptSubmit", json!({"prompt": "go on"}));
+    disk.fill();
+    // Every hook still exits 0 at once with nothing on stdout (World::event checks that).
+    world.event(
+        "before",
+        "Stop",
+        json!({"last_assistant_message": "Reply one"}),
+    );
+    turn(&world, "after", "Reply two");
+    assert!(
+        wait_until(|| bodies(&world).len() == 2),
+        "pushes sent: {:#?}",
+        bodies(&world)
+    );
+    let mut sent = bodies(&world);
+    sent.sort();
+    assert!(
+        sent[0].contains("Reply one") && sent[1].contains("Reply two"),
+        "{sent:#?}"
+    );
+
+    let doctor = world.run(&["doctor"]);
+    let text = String::from_utf8_lossy(&doctor.stdout);
+    assert_eq!(doctor.status.code(), Some(1), "{text}");
+    assert!(text.contains("is on a full disk"), "{text}");
+    assert!(text.contains("→ free some space there"), "{text}");
+}
+
+#[test]
+fn a_read_only_state_dir_still_gets_pushes_out_and_doctor_says_why() {
+    let world = World::new(TWO_S);
+    let Some(disk) = state_on_tmpfs(&world, "read-only state dir") else {
+        return;
+    };
+    // A push already waiting, and a session whose turn began, when the directory goes
+    // read-only.
+    turn(&world, "waiting", "Reply already waiting");
+    world.event("begun", "UserPromptSubmit", json!({"prompt": "go on"}));
+    disk.remount_read_only();
+    world.event(
+        "begun",
+        "Stop",
+        json!({"last_assistant_message": "Reply after"}),
+    );
+    assert!(
+        wait_until(|| bodies(&world).len() == 2),
+        "pushes sent: {:#?}",
+        bodies(&world)
+    );
+    let mut sent = bodies(&world);
+    sent.sort();
+    assert!(
+        sent[0].contains("Reply after") && sent[1].contains("Reply already waiting"),
+        "{sent:#?}"
+    );
+
+    let doctor = world.run(&["doctor"]);
+    let text = String::from_utf8_lossy(&doctor.stdout);
+    assert_eq!(doctor.status.code(), Some(1), "{text}");
+    assert!(text.contains("is not writable"), "{text}");
+    assert!(text.contains("→ remount it read-write"), "{text}");
+}
