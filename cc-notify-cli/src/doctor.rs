@@ -186,7 +186,7 @@ pub fn run() -> ExitCode {
         if queued > 0 {
             r.warn(
                 &format!("{queued} push(es) wait in the outbox after temporary failures"),
-                "they are sent with the next push; check the network if this number grows",
+                "they are retried on their own, and sent before the next push; check the network if this number grows",
             );
         }
         lost_pushes(&mut r, dir);
