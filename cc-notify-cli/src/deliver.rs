@@ -203,10 +203,11 @@ impl Deliverer<'_> {
     /// After the wait: logs a stop or a skip, or re-checks the session and sends.
     fn finish(&self, push: u64, waited: WaitEnd) {
         match waited {
-            // A cancelling hook has cleared the push already. After any other stop the push
-            // still looks pending until the session's next event replaces it, and `status`
-            // flags its delivery process as gone. Nothing here takes the session lock: cancels
-            // come with every prompt, and the hooks then running must not wait on this.
+            // A cancelling hook has cleared the push already. After any other stop (a
+            // shutdown) the push stays pending, and the next cc-notify process that notices
+            // this process is gone recovers it (`recover`). Nothing here takes the session
+            // lock: cancels come with every prompt, and the hooks then running must not wait on
+            // this.
             WaitEnd::Stopped(stopped) => return self.stopped(stopped),
             WaitEnd::Typing => {
                 let dropped = self.with_session(|f| f.drop_push(push)).flatten();

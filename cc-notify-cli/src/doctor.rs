@@ -224,10 +224,11 @@ fn writable(dir: &StateDir) -> Result<(), Unwritable> {
             Unwritable::ReadOnly(e.to_string())
         }
     };
+    // A leftover (or planted) probe goes first; O_EXCL never follows a link.
+    let _ = std::fs::remove_file(&probe);
     let written = std::fs::OpenOptions::new()
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
         .open(&probe)
         .and_then(|mut f| {
             f.write_all(&[b'.'; 4096])?;

@@ -239,6 +239,12 @@ fn handle(dir: &StateDir, rt: &Runtime, event: &Event, now: u64) {
     };
     if let Err(e) = saved {
         fail("cannot save session state", &e);
+        // A push this run cancelled must not come back from the file as an orphan once there
+        // is room again: forget the file (removing one works on a full disk).
+        let dropped = loaded.state.pending.as_ref().map(|p| p.id);
+        if dropped.is_some() && dropped != file.state.pending.as_ref().map(|p| p.id) {
+            let _ = guard.remove();
+        }
         // Its deliverer would find no record of the push: hand it over on the command line.
         for (push, watching, who) in scheduled {
             process::cancel(who);
