@@ -15,8 +15,12 @@ pub fn run() -> ExitCode {
         return ExitCode::FAILURE;
     };
     let now = now_ms();
+    // A broken config is `doctor`'s to report (and the hooks log it): here it is the defaults.
+    let config = crate::config::config_path()
+        .and_then(|path| crate::config::load(&path, &runtime::env_var).ok())
+        .map(|loaded| loaded.config);
     // A pending push whose deliverer is gone is sent by a new one, or logged as lost.
-    let rt = Runtime::load_for_hook(&dir, now, None);
+    let rt = Runtime::from_config(config.clone().unwrap_or_default());
     crate::recover::sweep(&dir, &rt, None);
     let sessions = dir.sessions().unwrap_or_default();
     println!("State: {}", dir.path().display());
@@ -75,10 +79,8 @@ pub fn run() -> ExitCode {
     if queued > 0 {
         println!("{queued} push(es) wait in the outbox for a retry.");
     }
-    // A broken config is `doctor`'s to report; no mark is shown without a readable one.
-    let config = crate::config::config_path()
-        .and_then(|path| crate::config::load(&path, &runtime::env_var).ok());
-    if let Some(mark) = config.and_then(|c| crate::outbox::active_failure(&dir, &c.config)) {
+    // No mark is shown without a readable config.
+    if let Some(mark) = config.and_then(|c| crate::outbox::active_failure(&dir, &c)) {
         println!(
             "Pushes are held {}: the notifier refused them ({}); see `cc-notify doctor`.",
             mark.until_text(),
