@@ -1,5 +1,6 @@
 //! The deliverer's command line: what the hook hands a deliverer to watch while it waits
-//! ([`Watching`], derived from the pending push), and its parsing, which runs before the wait.
+//! ([`Watching`], derived from the pending push), the push itself when the hook could not save
+//! it ([`carry_args`]), and its parsing, which runs before the wait.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -216,6 +217,26 @@ mod tests {
             ..full
         };
         assert_eq!(parsed(&no_terminal), no_terminal);
+    }
+
+    #[test]
+    fn a_carried_push_survives_the_command_line() {
+        let mut n = cc_notify_core::Notification::new(
+            cc_notify_core::Kind::Done,
+            "proj — done",
+            "a reply\nwith \"quotes\" and — dashes",
+        );
+        n.session_id = Some("s".into());
+        let mut args: Vec<OsString> =
+            vec!["--session".into(), "s".into(), "--push".into(), "3".into()];
+        args.extend(carry_args(&n));
+        let Some((_, Job::Push { carried, .. })) = parse(&args) else {
+            panic!("not parsed as a push");
+        };
+        let carried = carried.expect("carried");
+        let back: cc_notify_core::Notification =
+            serde_json::from_slice(carried.as_encoded_bytes()).expect("JSON");
+        assert_eq!(back, n);
     }
 
     #[test]
