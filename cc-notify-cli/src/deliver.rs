@@ -16,6 +16,7 @@ use cc_notify_core::presence::{
     Decision, Reason, Reminder, ReminderConfig, ReminderStep, Watch, WatchStep,
 };
 use cc_notify_core::store::StateDir;
+use cc_notify_core::wait_clock::WaitClock;
 use cc_notify_core::{ActivityProbe, DecisionKind, Kind, Notification, tty};
 use cc_notify_presence::{ClaudeSessionProbe, Env, Waiting, Watcher};
 
@@ -62,12 +63,16 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
     };
     // The wait comes before anything else: the process sleeps for most of its life, and code
     // and data it has not touched yet take no memory meanwhile. `None`: the progress sender.
-    let mut waited = match job {
-        Job::Push { push, watching } => {
+    let (mut waited, carried) = match job {
+        Job::Push {
+            push,
+            watching,
+            carried,
+        } => {
             let end = wait(&watching, &session, &stop);
-            Some((push, watching, end))
+            (Some((push, watching, end)), carried)
         }
-        Job::Progress => None,
+        Job::Progress => (None, None),
     };
     let (Some(dir), Ok(session)) = (runtime::open_state_dir(), session.into_string()) else {
         return ExitCode::FAILURE;
@@ -151,7 +156,10 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
         });
     }
     match waited {
-        Some((push, end)) => deliverer.finish(push, end),
+        Some((push, end)) => match carried {
+            Some(json) => deliverer.finish_carried(push, end, &json),
+            None => deliverer.finish(push, end),
+        },
         None => deliverer.send_progress(),
     }
     ExitCode::SUCCESS
@@ -178,6 +186,9 @@ fn wait(watching: &Watching, session: &std::ffi::OsStr, stop: &StopSignals) -> W
         return wait_on_the_terminal(watching, stop);
     }
     let env = presence_env(watching, &session.to_string_lossy());
+    // The delay runs from this process's start on the steady clock (see
+    // `wait_on_the_terminal`).
+    let clock = WaitClock::start(now_ms(), runtime::steady_ms());
     let waiting = if watching.needs_input {
         Waiting::NeedsInput
     } else {
@@ -187,11 +198,11 @@ fn wait(watching: &Watching, session: &std::ffi::OsStr, stop: &StopSignals) -> W
         &env,
         watching.baseline.filter(|_| watching.tty.is_some()),
         watching.presence,
-        watching.scheduled_ms,
+        clock.now_ms(runtime::steady_ms()),
         Duration::from_millis(watching.delay_ms),
         waiting,
     );
-    poll(watching, stop, |now| {
+    poll(watching, stop, &clock, |now| {
         (watcher.poll(now), watcher.decision())
     })
 }
@@ -200,13 +211,16 @@ fn wait(watching: &Watching, session: &std::ffi::OsStr, stop: &StopSignals) -> W
 fn wait_on_the_terminal(watching: &Watching, stop: &StopSignals) -> WaitEnd {
     let probe = watching.tty.clone().map(tty::TtyProbe::new);
     let baseline = watching.baseline.filter(|_| probe.is_some());
+    // The delay runs from this process's start on the steady clock: neither the wall time the
+    // push was scheduled at nor a wall clock stepped while waiting moves it.
+    let clock = WaitClock::start(now_ms(), runtime::steady_ms());
     let mut watch = Watch::new(
         baseline,
         watching.presence,
-        watching.scheduled_ms,
+        clock.now_ms(runtime::steady_ms()),
         Duration::from_millis(watching.delay_ms),
     );
-    poll(watching, stop, |now| {
+    poll(watching, stop, &clock, |now| {
         let sample = probe.as_ref().and_then(|p| p.sample().ok());
         (watch.observe(now, sample), watch.decision())
     })
@@ -216,10 +230,11 @@ fn wait_on_the_terminal(watching: &Watching, stop: &StopSignals) -> WaitEnd {
 fn poll(
     watching: &Watching,
     stop: &StopSignals,
+    clock: &WaitClock,
     mut step: impl FnMut(u64) -> (WatchStep, Option<cc_notify_core::presence::Decision>),
 ) -> WaitEnd {
     loop {
-        let now = now_ms();
+        let now = clock.now_ms(runtime::steady_ms());
         let (next, decision) = step(now);
         let why = || decision.map_or_else(String::new, |d| d.to_string());
         match next {
@@ -378,10 +393,11 @@ impl Deliverer<'_> {
     /// After the wait: logs a stop or a skip, or re-checks the session and sends.
     fn finish(&self, push: u64, waited: WaitEnd) {
         let presence = match waited {
-            // A cancelling hook has cleared the push already. After any other stop the push
-            // still looks pending until the session's next event replaces it, and `status`
-            // flags its delivery process as gone. Nothing here takes the session lock: cancels
-            // come with every prompt, and the hooks then running must not wait on this.
+            // A cancelling hook has cleared the push already. After any other stop (a
+            // shutdown) the push stays pending, and the next cc-notify process that notices
+            // this process is gone recovers it (`recover`). Nothing here takes the session
+            // lock: cancels come with every prompt, and the hooks then running must not wait on
+            // this.
             WaitEnd::Stopped(stopped) => return self.stopped(stopped),
             WaitEnd::Typing(why) => {
                 let dropped = self.with_session(|f| f.drop_push(push)).flatten();
@@ -405,8 +421,15 @@ impl Deliverer<'_> {
         let rt = Runtime::load_for_hook(self.dir, now_ms(), None);
         // Re-check the session right before sending: a newer prompt cancels the push even if
         // its signal never arrived.
-        let verdict =
-            self.with_session(|f| engine::fire_check(&mut f.state, push, now_ms(), &rt.engine));
+        let check =
+            |f: &mut SessionFile| engine::fire_check(&mut f.state, push, now_ms(), &rt.engine);
+        let verdict = session_file::update(self.dir, self.session, check).unwrap_or_else(|e| {
+            // The state cannot be locked (a read-only state directory): decide from what was
+            // saved last, without saving.
+            self.log(DecisionKind::Error, None, format!("session state: {e}"));
+            let mut file: SessionFile = self.dir.read_unlocked(self.session);
+            Some(check(&mut file))
+        });
         let (decision, kind, why_not) = match verdict {
             Some(FireVerdict::Fire(n)) => {
                 if !self.silenced(push, &n, &rt) {
@@ -429,6 +452,34 @@ impl Deliverer<'_> {
             None => (DecisionKind::Cancelled, None, "the session is gone"),
         };
         self.log(decision, kind, why_not.into());
+    }
+
+    /// After the wait, for a push the hook could not save (a full or read-only state
+    /// directory): the notification came on the command line, and no session file knows it,
+    /// so it is sent unless the user was seen there. A newer prompt could not be recorded
+    /// either, so it cannot cancel this push; typing in the terminal still does.
+    fn finish_carried(&self, push: u64, waited: WaitEnd, json: &std::ffi::OsStr) {
+        let presence = match waited {
+            WaitEnd::Stopped(stopped) => return self.stopped(stopped),
+            WaitEnd::Typing(why) => {
+                return self.log(DecisionKind::SkippedTyping, None, format!("skipped: {why}"));
+            }
+            WaitEnd::Dropped(why) => return self.log(DecisionKind::Cancelled, None, why),
+            WaitEnd::Due { why, .. } => why,
+        };
+        match serde_json::from_slice::<Notification>(json.as_encoded_bytes()) {
+            Ok(n) => {
+                let rt = Runtime::load_for_hook(self.dir, now_ms(), None);
+                if crate::mute::silenced_now(self.dir, &rt.config, &n).is_none() {
+                    self.send(push, &n, &rt, &presence);
+                }
+            }
+            Err(e) => self.log(
+                DecisionKind::Error,
+                None,
+                format!("the push handed over on the command line is unreadable: {e}"),
+            ),
+        }
     }
 
     /// Whether a mute or quiet hours silence `n` now; if so the push is dropped and logged.
@@ -464,6 +515,19 @@ impl Deliverer<'_> {
             }
             f.drop_push(push);
         });
+        // Nobody may use the agent again for hours: retry what a temporary failure left in a
+        // backend's outbox from here.
+        for backend in notifiers::routed(&rt.config, n.kind, Some(self.dir)) {
+            if crate::outbox::queued(self.dir, &backend.slot) > 0 {
+                crate::outbox::keep_retrying(
+                    self.dir,
+                    &rt.config,
+                    backend.notifier.as_ref(),
+                    &backend.slot,
+                    &mut std::thread::sleep,
+                );
+            }
+        }
     }
 }
 

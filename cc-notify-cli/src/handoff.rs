@@ -1,5 +1,6 @@
 //! The deliverer's command line: what the hook hands a deliverer to watch while it waits
-//! ([`Watching`], derived from the pending push), and its parsing, which runs before the wait.
+//! ([`Watching`], derived from the pending push), the push itself when the hook could not save
+//! it ([`carry_args`]), and its parsing, which runs before the wait.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -13,9 +14,10 @@ use cc_notify_core::state::Pending;
 /// ([`Watching::to_args`]), so the waiting process reads no file and no configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Watching {
-    /// When the push was scheduled (Unix ms).
+    /// When the push was scheduled (Unix ms), by the wall clock: for display only.
     pub scheduled_ms: u64,
-    /// How long to wait before sending, in ms.
+    /// How long to wait before sending, in ms, from the deliverer's start, on a steady clock
+    /// (the wall clock may be stepped while it waits).
     pub delay_ms: u64,
     /// How presence is judged.
     pub presence: PresenceConfig,
@@ -47,6 +49,15 @@ impl Watching {
             presence_checked: push.presence_checked,
             needs_input: push.kind() == cc_notify_core::Kind::NeedsInput,
             other_probes: false,
+        }
+    }
+
+    /// What a new deliverer of `push` watches when the first one is gone: the same, but
+    /// waiting only `delay` (what is left of the push's own delay).
+    pub fn resumed(push: &Pending, presence: PresenceConfig, delay: Duration) -> Self {
+        Watching {
+            delay_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            ..Watching::of(push, presence)
         }
     }
 
@@ -106,16 +117,27 @@ pub enum Job {
         push: u64,
         /// What to watch while waiting.
         watching: Watching,
+        /// The notification itself (JSON), when the hook could not save the session's state
+        /// (a full or read-only state directory): then it is sent from here, without the
+        /// session file. Parsed only after the wait.
+        carried: Option<OsString>,
     },
     /// Send the session's queued progress pushes.
     Progress,
+}
+
+/// The `deliver` options that carry the notification itself, for a push the hook could not
+/// save ([`Job::Push::carried`]).
+pub fn carry_args(n: &cc_notify_core::Notification) -> Vec<OsString> {
+    let json = serde_json::to_string(n).unwrap_or_default();
+    vec!["--carry".into(), json.into()]
 }
 
 /// Parses the command line the hook wrote. Plain byte matching rather than an option parser:
 /// this runs before the wait, and everything the process runs before it sleeps stays in its
 /// memory while it sleeps.
 pub fn parse(args: &[OsString]) -> Option<(OsString, Job)> {
-    let (mut session, mut push, mut progress) = (None, None, false);
+    let (mut session, mut push, mut progress, mut carried) = (None, None, false, None);
     let mut watching = Watching {
         scheduled_ms: 0,
         delay_ms: 0,
@@ -152,11 +174,16 @@ pub fn parse(args: &[OsString]) -> Option<(OsString, Job)> {
             b"--grace-ms" => watching.presence.grace = Duration::from_millis(number(v)?),
             b"--tty" => watching.tty = Some(PathBuf::from(value)),
             b"--baseline" => watching.baseline = Some(Watching::parse_baseline(v)?),
+            b"--carry" => carried = Some(value.clone()),
             _ => return None,
         }
     }
     let job = match (push, progress) {
-        (Some(push), false) => Job::Push { push, watching },
+        (Some(push), false) => Job::Push {
+            push,
+            watching,
+            carried,
+        },
         (None, true) => Job::Progress,
         _ => return None,
     };
@@ -183,7 +210,7 @@ mod tests {
             vec!["--session".into(), "s".into(), "--push".into(), "7".into()];
         args.extend(watching.to_args());
         match parse(&args) {
-            Some((session, Job::Push { push, watching })) => {
+            Some((session, Job::Push { push, watching, .. })) => {
                 assert_eq!((session.to_str(), push), (Some("s"), 7));
                 watching
             }
@@ -231,6 +258,26 @@ mod tests {
             ..full
         };
         assert_eq!(parsed(&no_terminal), no_terminal);
+    }
+
+    #[test]
+    fn a_carried_push_survives_the_command_line() {
+        let mut n = cc_notify_core::Notification::new(
+            cc_notify_core::Kind::Done,
+            "proj — done",
+            "a reply\nwith \"quotes\" and — dashes",
+        );
+        n.session_id = Some("s".into());
+        let mut args: Vec<OsString> =
+            vec!["--session".into(), "s".into(), "--push".into(), "3".into()];
+        args.extend(carry_args(&n));
+        let Some((_, Job::Push { carried, .. })) = parse(&args) else {
+            panic!("not parsed as a push");
+        };
+        let carried = carried.expect("carried");
+        let back: cc_notify_core::Notification =
+            serde_json::from_slice(carried.as_encoded_bytes()).expect("JSON");
+        assert_eq!(back, n);
     }
 
     #[test]

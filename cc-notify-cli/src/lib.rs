@@ -18,6 +18,7 @@ pub mod mute;
 pub mod notifiers;
 pub mod outbox;
 pub mod process;
+pub mod recover;
 pub mod runtime;
 pub mod send;
 pub mod session_file;

@@ -15,6 +15,7 @@ mod delivery;
 mod desktop;
 mod first_use;
 pub(crate) mod harness;
+mod lossless;
 mod process_safety;
 mod security;
 mod setup_and_quiet;
