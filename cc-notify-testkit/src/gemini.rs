@@ -26,7 +26,7 @@ fn conversation(body: &Value) -> Conversation {
             .iter()
             .filter_map(|p| p.get("text").and_then(Value::as_str))
             .collect();
-        c.users.push((text.join("\n"), 0));
+        c.user(&text.join("\n"));
     }
     let tools = body.get("tools").and_then(Value::as_array);
     for tool in tools.into_iter().flatten() {
@@ -55,9 +55,10 @@ pub(crate) fn answer(path: &str, body: &Value) -> Reply {
         return Reply::json(200, &json!({"totalTokens": 42}));
     }
     if path.ends_with(":generateContent") {
-        // Side requests ask for JSON: one object that satisfies the router and the
+        // Side requests ask for JSON: one object that satisfies the routers and the
         // next-speaker check alike.
-        let text = json!({"reasoning": "e2e", "model_choice": "flash", "next_speaker": "user"});
+        let text = json!({"reasoning": "e2e", "model_choice": "flash", "next_speaker": "user",
+                          "complexity_reasoning": "e2e", "complexity_score": 1});
         let mut reply = Reply::json(200, &candidate(json!([{"text": text.to_string()}])));
         reply.described = "side request json".to_owned();
         return reply;

@@ -40,16 +40,22 @@ const SHELL_TOOLS: [&str; 5] = ["exec_command", "run_shell_command", "bash", "sh
 #[derive(Debug, Default)]
 pub(crate) struct Conversation {
     /// The texts of the user messages, oldest first, each with the number of tool results
-    /// that follow it.
+    /// that follow it (anywhere later in the conversation: side requests that quote the
+    /// conversation put their own user message after it).
     pub users: Vec<(String, usize)>,
     /// The shell tool offered, with its parameter schema.
     pub shell: Option<(String, Value)>,
 }
 
 impl Conversation {
-    /// Records a tool result after the latest user message.
+    /// Records a user message. Double quotes are dropped: OpenCode's `run` quotes the prompt.
+    pub fn user(&mut self, text: &str) {
+        self.users.push((text.replace('"', " "), 0));
+    }
+
+    /// Records a tool result after every user message so far.
     pub fn tool_result(&mut self) {
-        if let Some((_, rounds)) = self.users.last_mut() {
+        for (_, rounds) in &mut self.users {
             *rounds += 1;
         }
     }
@@ -195,7 +201,9 @@ pub(crate) fn shell_arguments(schema: &Value, command: &str, escalate: bool) -> 
             continue;
         }
         let value = match name.as_str() {
-            "description" | "justification" => json!("e2e step"),
+            "description" => json!("e2e step"),
+            // Codex refuses a justification without an escalation request.
+            "justification" if escalate => json!("e2e step"),
             "sandbox_permissions" if escalate => json!("require_escalated"),
             _ if !required.contains(&name.as_str()) => continue,
             _ => placeholder(property),
@@ -390,6 +398,17 @@ mod tests {
             &[(prompt.as_str(), 1), ("<environment_context/>", 0)],
             Some(("bash", schema(json!({"command": {}}), &["command"]))),
         );
+        assert_eq!(next_move(&c), Move::Text(FAIL_REPLY.to_owned()));
+    }
+
+    #[test]
+    fn tool_results_after_a_later_user_message_still_count() {
+        let bash = schema(json!({"command": {"type": "string"}}), &["command"]);
+        let mut c = Conversation::default();
+        c.user(&format!("\"{}\"", Script::ToolFails.prompt()));
+        c.user("Now update the memory files.");
+        c.offer("bash", &bash);
+        c.tool_result();
         assert_eq!(next_move(&c), Move::Text(FAIL_REPLY.to_owned()));
     }
 

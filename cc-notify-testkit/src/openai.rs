@@ -45,7 +45,7 @@ fn responses_conversation(body: &Value) -> Conversation {
             .unwrap_or("message");
         match kind {
             "message" if item.get("role").and_then(Value::as_str) == Some("user") => {
-                c.users.push((content_text(item.get("content")), 0));
+                c.user(&content_text(item.get("content")));
             }
             "function_call_output" | "custom_tool_call_output" => c.tool_result(),
             _ => {}
@@ -169,7 +169,7 @@ fn chat_conversation(body: &Value) -> Conversation {
     let mut c = Conversation::default();
     for message in array(body, "messages") {
         match message.get("role").and_then(Value::as_str) {
-            Some("user") => c.users.push((content_text(message.get("content")), 0)),
+            Some("user") => c.user(&content_text(message.get("content"))),
             Some("tool") => c.tool_result(),
             _ => {}
         }
