@@ -2,23 +2,24 @@
 //!
 //! * `step/…`: one turn-state-machine step ([`engine::step`]) for a tool call and for the Stop
 //!   that schedules a push.
-//! * `parse/…`: [`HookEvent::parse`] of a PreToolUse and of a 2 MB PostToolUse;
-//!   `read/…`: [`HookEvent::read_document`] (the hook's bounded-memory read of stdin) of 2 MB
+//! * `parse/…`: [`claude::parse`] of a PreToolUse and of a 2 MB PostToolUse;
+//!   `read/…`: [`claude::read_document`] (the hook's bounded-memory read of stdin) of 2 MB
 //!   PostToolUses holding plain text and escape-dense source code.
 //! * `render/…`: the push body of a 100 KB reply ([`render::body`], redaction on), and
 //!   [`redact::redact`] over all of it, in bytes per second.
 
 use std::hint::black_box;
 
+use cc_notify_core::agent::claude;
 use cc_notify_core::engine::{self, Context, EngineConfig};
-use cc_notify_core::{HookEvent, SessionState, redact, render};
+use cc_notify_core::{Event, SessionState, redact, render};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
-fn event(name: &str, extra: &str) -> HookEvent {
+fn event(name: &str, extra: &str) -> Event {
     let doc = format!(
         r#"{{"session_id":"a1b2c3d4","transcript_path":"/p/t.jsonl","cwd":"/home/dev/proj","prompt_id":"68c79dc5","hook_event_name":"{name}"{extra}}}"#
     );
-    HookEvent::parse(doc.as_bytes()).expect("valid event")
+    claude::parse(doc.as_bytes()).expect("valid event")
 }
 
 fn ctx(now_ms: u64) -> Context {
@@ -84,11 +85,11 @@ fn parse(c: &mut Criterion) {
     );
     let mut g = c.benchmark_group("parse");
     g.bench_function("PreToolUse", |b| {
-        b.iter(|| HookEvent::parse(black_box(pre)).expect("parses"))
+        b.iter(|| claude::parse(black_box(pre)).expect("parses"))
     });
     g.throughput(Throughput::Bytes(post.len() as u64));
     g.bench_function("PostToolUse 2MB", |b| {
-        b.iter(|| HookEvent::parse(black_box(post.as_bytes())).expect("parses"))
+        b.iter(|| claude::parse(black_box(post.as_bytes())).expect("parses"))
     });
     g.finish();
 
@@ -102,7 +103,7 @@ fn parse(c: &mut Criterion) {
     ] {
         g.throughput(Throughput::Bytes(doc.len() as u64));
         g.bench_function(name, |b| {
-            b.iter(|| HookEvent::read_document(black_box(doc.as_bytes())).expect("reads"))
+            b.iter(|| claude::read_document(black_box(doc.as_bytes())).expect("reads"))
         });
     }
     g.finish();

@@ -6,9 +6,10 @@
 
 use std::path::Path;
 
+use cc_notify_core::agent::claude;
 use cc_notify_core::decision_log::LogRecord;
 use cc_notify_core::engine::{self, Action, Context, TranscriptFacts};
-use cc_notify_core::event::{EventKind, HookEvent};
+use cc_notify_core::event::{Event, EventKind};
 use cc_notify_core::store::StateDir;
 use cc_notify_core::{ActivityProbe, DecisionKind, transcript, tty};
 
@@ -25,7 +26,7 @@ pub fn run() {
     // Drain stdin to EOF whatever it holds (exiting early gives Claude Code an EPIPE), keeping
     // only the fields the parser reads: a PostToolUse's megabytes of tool output pass through
     // a fixed buffer.
-    let read = HookEvent::read_document(std::io::stdin().lock());
+    let read = claude::read_document(std::io::stdin().lock());
     let now = now_ms();
     let Some(dir) = runtime::open_state_dir() else {
         return;
@@ -44,7 +45,7 @@ pub fn run() {
             return;
         }
     };
-    let event = match HookEvent::parse(&input) {
+    let event = match claude::parse(&input) {
         Ok(ev) => ev,
         Err(e) => {
             let mut rec = LogRecord::new(now, DecisionKind::Error, format!("{e}; event ignored"));
@@ -58,7 +59,7 @@ pub fn run() {
     handle(&dir, &rt, &event, now);
 }
 
-fn handle(dir: &StateDir, rt: &Runtime, event: &HookEvent, now: u64) {
+fn handle(dir: &StateDir, rt: &Runtime, event: &Event, now: u64) {
     let fail = |what: &str, e: &dyn std::fmt::Display| {
         runtime::log_event(
             dir,
@@ -92,9 +93,8 @@ fn handle(dir: &StateDir, rt: &Runtime, event: &HookEvent, now: u64) {
     };
     let (state, actions) = engine::step(std::mem::take(&mut file.state), event, &ctx, &rt.engine);
     file.state = state;
-    if actions.is_empty()
-        && let EventKind::Other { name } = &event.kind
-    {
+    if actions.is_empty() && event.kind == EventKind::Unknown {
+        let name = event.name();
         runtime::log_event(
             dir,
             event,
@@ -230,22 +230,23 @@ fn handle(dir: &StateDir, rt: &Runtime, event: &HookEvent, now: u64) {
 }
 
 /// Events that can lead to a push; only they pay for the opt-out check.
-fn matters_for_push(event: &HookEvent) -> bool {
+fn matters_for_push(event: &Event) -> bool {
     matches!(
         event.kind,
-        EventKind::Stop { .. }
-            | EventKind::StopFailure { .. }
-            | EventKind::Notification { .. }
-            | EventKind::SessionEnd { .. }
-            | EventKind::PostToolUse { .. }
-            | EventKind::PostToolUseFailure { .. }
-            | EventKind::PostToolBatch { .. }
-            | EventKind::SubagentStop { .. }
+        EventKind::TurnEnded { .. }
+            | EventKind::ApiError { .. }
+            | EventKind::NeedsInput { .. }
+            | EventKind::Notice { .. }
+            | EventKind::SessionEnded { .. }
+            | EventKind::ToolSucceeded { .. }
+            | EventKind::ToolFailed { .. }
+            | EventKind::ToolRoundFinished { .. }
+            | EventKind::SubagentEnded { .. }
     )
 }
 
 /// Whether an opt-out marker exists in the session's cwd or project directory.
-fn silenced(event: &HookEvent) -> bool {
+fn silenced(event: &Event) -> bool {
     let project = std::env::var_os("CLAUDE_PROJECT_DIR").map(std::path::PathBuf::from);
     [event.cwd.as_deref(), project.as_deref()]
         .into_iter()
@@ -259,7 +260,7 @@ fn has_marker(dir: &Path) -> bool {
         .any(|m| std::fs::symlink_metadata(dir.join(m)).is_ok())
 }
 
-fn transcript_facts(event: &HookEvent) -> Option<TranscriptFacts> {
+fn transcript_facts(event: &Event) -> Option<TranscriptFacts> {
     let path = event.transcript_path.as_deref()?;
     let tail = transcript::last_turn(path).ok()?;
     Some(TranscriptFacts {
@@ -275,7 +276,7 @@ fn transcript_facts(event: &HookEvent) -> Option<TranscriptFacts> {
 fn progress_scan(
     dir: &StateDir,
     rt: &Runtime,
-    event: &HookEvent,
+    event: &Event,
     file: &mut SessionFile,
 ) -> Option<transcript::Scan> {
     let offset = engine::wants_progress_scan(&file.state, event, &rt.engine)?;

@@ -5,7 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use cc_notify_core::decision_log::{self, LogRecord};
 use cc_notify_core::engine::{EngineConfig, HeadlessPolicy};
-use cc_notify_core::event::HookEvent;
+use cc_notify_core::event::Event;
 use cc_notify_core::presence::PresenceConfig;
 use cc_notify_core::store::{self, StateDir};
 use cc_notify_core::{DecisionKind, Kind};
@@ -97,7 +97,7 @@ impl Runtime {
 
     /// Loads the configuration for the hook or the deliverer: a broken file is logged and
     /// replaced by defaults, so Claude Code is never affected.
-    pub fn load_for_hook(dir: &StateDir, now: u64, event: Option<&HookEvent>) -> Runtime {
+    pub fn load_for_hook(dir: &StateDir, now: u64, event: Option<&Event>) -> Runtime {
         let config = match config::config_path() {
             None => Config::default(),
             Some(path) => match config::load(&path, &env_var) {
@@ -123,7 +123,7 @@ impl Runtime {
 
 /// A log record about `event`.
 pub fn record(
-    event: &HookEvent,
+    event: &Event,
     decision: DecisionKind,
     kind: Option<Kind>,
     reason: String,
@@ -138,7 +138,7 @@ pub fn record(
 /// Logs a decision about `event`.
 pub fn log_event(
     dir: &StateDir,
-    event: &HookEvent,
+    event: &Event,
     decision: DecisionKind,
     kind: Option<Kind>,
     reason: String,

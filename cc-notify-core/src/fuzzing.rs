@@ -1,25 +1,25 @@
 //! Fuzz bodies, shared by the cargo-fuzz targets in `fuzz/` and by the corpus test that runs them
 //! on stable. Each panics when an invariant breaks; none touches the file system.
 
-use crate::event::HookEvent;
+use crate::agent::claude;
 use crate::transcript::{Scan, last_turn_in, scan_bytes};
 
 /// Parses `data` as a hook event: never panics; reading it in bounded memory
-/// ([`HookEvent::read_document`], in two chunk sizes) never panics and parses to the same event
+/// ([`claude::read_document`], in two chunk sizes) never panics and parses to the same event
 /// whenever the whole document parses; an accepted event names the `hook_event_name` and
 /// `session_id` of the document.
 ///
 /// serde_json checks neither UTF-8 nor surrogate escapes inside strings it skips, so the parser
 /// accepts documents that a full parse rejects; those are only checked for not panicking.
 pub fn hook_event(data: &[u8]) {
-    let whole = HookEvent::parse(data);
+    let whole = claude::parse(data);
     for chunk in [1, 7] {
-        let kept = HookEvent::read_document(Trickle { data, chunk });
+        let kept = claude::read_document(Trickle { data, chunk });
         let Ok(kept) = kept else {
             unreachable!("reading from memory cannot fail");
         };
         if let Ok(event) = &whole {
-            assert_eq!(HookEvent::parse(&kept).as_ref().ok(), Some(event));
+            assert_eq!(claude::parse(&kept).as_ref().ok(), Some(event));
         }
     }
     let Ok(event) = whole else {

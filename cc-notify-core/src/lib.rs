@@ -12,6 +12,7 @@
 //! [`ActivityProbe`] and your own timing with [`DelayPolicy`].
 
 pub mod activity;
+pub mod agent;
 pub mod decision;
 pub mod decision_log;
 pub mod delay;
@@ -38,7 +39,7 @@ pub use activity::{Activity, ActivityProbe, ProbeError};
 pub use decision::DecisionKind;
 pub use delay::{Bands, DelayPolicy};
 pub use engine::{Action, Context, EngineConfig, HeadlessPolicy, PushPlan};
-pub use event::{EventKind, HookEvent};
+pub use event::{Agent, Event, EventKind};
 pub use notification::{Kind, Notification};
 pub use notifier::{Notifier, NotifyError, Receipt};
 pub use presence::{PresenceConfig, SkipReason, Watch, WatchStep};

@@ -25,7 +25,7 @@ use std::path::Path;
 
 use crate::decision::DecisionKind;
 use crate::engine::{Action, Context, EngineConfig, HeadlessPolicy};
-use crate::event::{EventKind, HookEvent};
+use crate::event::{Event, EventKind};
 use crate::notification::{Kind, Notification};
 use crate::render::{self, BODY_MAX_CHARS};
 use crate::state::ProgressCursor;
@@ -45,7 +45,7 @@ pub enum Moment<'a> {
     /// A tool call (or round) finished: new intermediate messages are pushed.
     Running,
     /// The turn ended; the final reply's last text block, if known
-    /// (`last_assistant_message`), identifies it when it lacks `end_turn`.
+    /// (`reply`), identifies it when it lacks `end_turn`.
     TurnEnd(Option<&'a str>),
 }
 
@@ -109,25 +109,23 @@ fn is_final_reply(m: &AssistantText, last_block: Option<&str>) -> bool {
 /// [`step`](crate::engine::step) only when progress pushes are on.
 pub(crate) fn advance(
     cursor: &mut ProgressCursor,
-    event: &HookEvent,
+    event: &Event,
     ctx: &Context,
     cfg: &EngineConfig,
     final_block: Option<&str>,
     actions: &mut Vec<Action>,
 ) {
-    let main = event.agent_id.is_none();
+    let main = event.subagent.is_none();
     let moment = match &event.kind {
-        EventKind::UserPromptSubmit {
-            system_injected: false,
-        } => {
+        EventKind::TurnStarted => {
             cursor.held.clear();
             cursor.last_push_ms = None;
             Moment::Prompt
         }
-        EventKind::PostToolUse { .. }
-        | EventKind::PostToolUseFailure { .. }
-        | EventKind::PostToolBatch { .. } => Moment::Running,
-        EventKind::Stop { .. } | EventKind::StopFailure { .. } if main => {
+        EventKind::ToolSucceeded { .. }
+        | EventKind::ToolFailed { .. }
+        | EventKind::ToolRoundFinished { .. } => Moment::Running,
+        EventKind::TurnEnded { .. } | EventKind::ApiError { .. } if main => {
             Moment::TurnEnd(final_block)
         }
         _ => return,

@@ -4,69 +4,67 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use cc_notify_core::agent::claude;
 use cc_notify_core::engine::{
     self, Action, Context, EngineConfig, FireVerdict, HeadlessPolicy, PushPlan, TranscriptFacts,
 };
-use cc_notify_core::event::{BatchCall, EndReason, EventKind, NotificationType, StopError};
+use cc_notify_core::event::{Agent, ApiErrorKind, EndReason, EventKind, InputNeed, ToolCall};
 use cc_notify_core::state::ProcessRef;
-use cc_notify_core::{DecisionKind, HookEvent, Kind, SessionState};
+use cc_notify_core::{DecisionKind, Event, Kind, SessionState};
 use proptest::prelude::*;
 
-fn event(kind: EventKind, agent: bool) -> HookEvent {
-    HookEvent {
-        session_id: "s".into(),
-        transcript_path: None,
-        cwd: Some(PathBuf::from("/home/dev/proj")),
-        prompt_id: Some("p".into()),
-        agent_id: agent.then(|| "a1".to_owned()),
-        kind,
-    }
+fn event(kind: EventKind, agent: bool) -> Event {
+    let mut e = Event::new(Agent::Claude, "generated", "s", kind);
+    e.cwd = Some(PathBuf::from("/home/dev/proj"));
+    e.turn_id = Some("p".into());
+    e.subagent = agent.then(|| "a1".to_owned());
+    e
 }
 
 fn event_kind() -> impl Strategy<Value = EventKind> {
     let text = prop::option::of("[a-z ]{0,12}");
-    let ntype = prop_oneof![
-        Just(NotificationType::PermissionPrompt),
-        Just(NotificationType::IdlePrompt),
-        Just(NotificationType::ElicitationDialog),
-        Just(NotificationType::ElicitationUrlDialog),
-        Just(NotificationType::Other("auth_success".into())),
+    let need = prop_oneof![
+        Just(InputNeed::Permission),
+        Just(InputNeed::Idle),
+        Just(InputNeed::Question),
+        Just(InputNeed::OpenUrl),
     ];
     let reason = prop_oneof![
-        Just(EndReason::Clear),
-        Just(EndReason::Logout),
-        Just(EndReason::PromptInputExit),
-        Just(EndReason::Resume),
+        Just(EndReason::Cleared),
+        Just(EndReason::LoggedOut),
+        Just(EndReason::Exited),
+        Just(EndReason::Resumed),
         Just(EndReason::Other("other".into())),
     ];
     prop_oneof![
-        3 => any::<bool>().prop_map(|system_injected| EventKind::UserPromptSubmit { system_injected }),
-        1 => Just(EventKind::SessionStart { source: Some("startup".into()) }),
-        2 => Just(EventKind::PreToolUse { tool_name: "Bash".into() }),
-        2 => Just(EventKind::PostToolUse { tool_name: "Bash".into() }),
-        2 => Just(EventKind::PostToolUseFailure { tool_name: "Bash".into(), error: None, is_interrupt: false }),
-        1 => prop::collection::vec(any::<bool>(), 0..3).prop_map(|errs| EventKind::PostToolBatch {
-            calls: errs.into_iter().map(|tool_use_error| BatchCall { tool_name: "Bash".into(), tool_use_error }).collect(),
+        3 => prop_oneof![Just(EventKind::TurnStarted), Just(EventKind::TurnContinued)],
+        1 => Just(EventKind::SessionStarted { source: Some("startup".into()) }),
+        2 => Just(EventKind::ToolStarting { tool_name: "Bash".into() }),
+        2 => Just(EventKind::ToolSucceeded { tool_name: "Bash".into() }),
+        2 => Just(EventKind::ToolFailed { tool_name: "Bash".into(), error: None, interrupted: false }),
+        1 => prop::collection::vec(any::<bool>(), 0..3).prop_map(|errs| EventKind::ToolRoundFinished {
+            calls: errs.into_iter().map(|refused| ToolCall { tool_name: "Bash".into(), refused }).collect(),
         }),
-        2 => (ntype, text.clone()).prop_map(|(notification_type, message)| EventKind::Notification { notification_type, message }),
+        2 => (need, text.clone()).prop_map(|(need, message)| EventKind::NeedsInput { need, message }),
+        1 => text.clone().prop_map(|message| EventKind::Notice { what: "auth_success".into(), message }),
         4 => (any::<bool>(), text.clone(), prop_oneof![3 => Just(0u32), 1 => 1u32..3]).prop_map(
-            |(stop_hook_active, last_assistant_message, background_running)| EventKind::Stop {
-                stop_hook_active, last_assistant_message, background_running,
+            |(after_blocked_end, reply, background_running)| EventKind::TurnEnded {
+                after_blocked_end, reply, background_running,
             }),
-        1 => text.clone().prop_map(|last_assistant_message| EventKind::StopFailure {
-            error: StopError::Overloaded, last_assistant_message,
+        1 => text.clone().prop_map(|message| EventKind::ApiError {
+            error: ApiErrorKind::Overloaded, message,
         }),
-        1 => ("(general-purpose)?", text).prop_map(|(agent_type, last_assistant_message)| EventKind::SubagentStop {
-            agent_type, last_assistant_message,
+        1 => ("(general-purpose)?", text).prop_map(|(agent_type, reply)| EventKind::SubagentEnded {
+            agent_type, reply,
         }),
-        1 => reason.prop_map(|reason| EventKind::SessionEnd { reason }),
+        1 => reason.prop_map(|reason| EventKind::SessionEnded { reason }),
     ]
 }
 
 /// One thing that happens to a session: a hook event, or its deliverer acting.
 #[derive(Debug, Clone)]
 enum Op {
-    Event(HookEvent),
+    Event(Box<Event>),
     /// The deliverer of the pending push checks and sends (or drops) it.
     Deliver,
     /// The CLI attaches the spawned deliverer.
@@ -75,7 +73,7 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        6 => (event_kind(), prop::bool::weighted(0.15)).prop_map(|(k, agent)| Op::Event(event(k, agent))),
+        6 => (event_kind(), prop::bool::weighted(0.15)).prop_map(|(k, agent)| Op::Event(Box::new(event(k, agent)))),
         1 => Just(Op::Deliver),
         1 => Just(Op::Attach),
     ]
@@ -182,7 +180,7 @@ proptest! {
                         prop_assert_eq!(cancels.first().map(|c| c.0), Some(b.id));
                     }
                     // A person's prompt always clears the pending push.
-                    if matches!(ev.kind, EventKind::UserPromptSubmit { system_injected: false }) {
+                    if matches!(ev.kind, EventKind::TurnStarted) {
                         prop_assert!(after.pending.is_none());
                     }
                     // Silenced sessions never push.
@@ -198,7 +196,7 @@ proptest! {
                     }
                     // SessionEnd always forgets, last.
                     let forgets = actions.iter().filter(|a| **a == Action::Forget).count();
-                    let is_end = matches!(ev.kind, EventKind::SessionEnd { .. });
+                    let is_end = matches!(ev.kind, EventKind::SessionEnded { .. });
                     prop_assert_eq!(forgets, usize::from(is_end));
                     if is_end {
                         prop_assert_eq!(actions.last(), Some(&Action::Forget));
@@ -268,7 +266,7 @@ impl Replay {
     fn hook(&mut self, secs: u64, json: &str, transcript: Option<TranscriptFacts>) -> Vec<Action> {
         let now_ms = secs * 1000;
         self.deliver_due(now_ms);
-        let ev = HookEvent::parse(json.as_bytes()).expect("a valid hook payload");
+        let ev = claude::parse(json.as_bytes()).expect("a valid hook payload");
         let ctx = Context {
             now_ms,
             silenced: false,
@@ -399,7 +397,7 @@ fn replays_the_tui_session_with_tool_failure_rejection_and_background_subagent()
     assert_eq!(kinds, [Kind::Done, Kind::Error, Kind::Done]);
 }
 
-/// `tui-interrupts-compact`: Esc interrupts end turns without any hook, a `<tool_use_error>`
+/// `tui-interrupts-compact`: Esc interrupts end turns without any hook, a `<refused>`
 /// round, and `/compact` with its empty-typed compaction agents.
 #[test]
 fn replays_the_tui_session_with_interrupts_and_compact() {

@@ -5,7 +5,7 @@
 
 use std::io::Read;
 
-use cc_notify_core::event::{HookEvent, READ_FIELDS};
+use cc_notify_core::agent::claude::{self, READ_FIELDS};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
@@ -125,9 +125,9 @@ proptest! {
         sizes in prop::collection::vec(1usize..40, 1..5),
     ) {
         let doc = encode(&fields, pretty);
-        let kept = HookEvent::read_document(Chunked { data: &doc, sizes, turn: 0 }).unwrap();
-        let want = HookEvent::parse(&doc);
-        let got = HookEvent::parse(&kept);
+        let kept = claude::read_document(Chunked { data: &doc, sizes, turn: 0 }).unwrap();
+        let want = claude::parse(&doc);
+        let got = claude::parse(&kept);
         match (&want, &got) {
             (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
             (Err(_), Err(_)) => {}

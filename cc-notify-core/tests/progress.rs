@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use cc_notify_core::agent::claude;
 use cc_notify_core::engine::{self, Action, Context, EngineConfig, HeadlessPolicy};
-use cc_notify_core::event::HookEvent;
+use cc_notify_core::event::Event;
 use cc_notify_core::store::StateDir;
 use cc_notify_core::transcript::{self, TranscriptError};
 use cc_notify_core::{Kind, Notification, SessionState};
@@ -38,7 +39,7 @@ fn progress_on() -> EngineConfig {
 }
 
 /// A hook payload for the session, naming `path` as its transcript.
-fn payload(path: &Path, event: &str, extra: Value) -> HookEvent {
+fn payload(path: &Path, event: &str, extra: Value) -> Event {
     let mut v = json!({
         "session_id": "s1",
         "transcript_path": path,
@@ -48,10 +49,10 @@ fn payload(path: &Path, event: &str, extra: Value) -> HookEvent {
     v.as_object_mut()
         .unwrap()
         .extend(extra.as_object().unwrap().clone());
-    HookEvent::parse(v.to_string().as_bytes()).unwrap()
+    claude::parse(v.to_string().as_bytes()).unwrap()
 }
 
-fn prompt(path: &Path, injected: bool) -> HookEvent {
+fn prompt(path: &Path, injected: bool) -> Event {
     let text = if injected {
         "<task-notification>done</task-notification>"
     } else {
@@ -60,7 +61,7 @@ fn prompt(path: &Path, injected: bool) -> HookEvent {
     payload(path, "UserPromptSubmit", json!({ "prompt": text }))
 }
 
-fn tool_done(path: &Path, failed: bool) -> HookEvent {
+fn tool_done(path: &Path, failed: bool) -> Event {
     let name = if failed {
         "PostToolUseFailure"
     } else {
@@ -73,7 +74,7 @@ fn tool_done(path: &Path, failed: bool) -> HookEvent {
     )
 }
 
-fn stop(path: &Path, last_block: &str) -> HookEvent {
+fn stop(path: &Path, last_block: &str) -> Event {
     payload(
         path,
         "Stop",
@@ -94,7 +95,7 @@ struct Outcome {
 /// replaced), then step.
 fn hook(
     mut state: SessionState,
-    ev: &HookEvent,
+    ev: &Event,
     cfg: &EngineConfig,
     now_ms: u64,
 ) -> (SessionState, Outcome) {
@@ -174,7 +175,7 @@ impl Replay {
         self.file.write_all(bytes).unwrap();
     }
 
-    fn fire(&mut self, ev: &HookEvent) {
+    fn fire(&mut self, ev: &Event) {
         self.now_ms += 1_000;
         let state = std::mem::take(&mut self.state);
         let (state, out) = hook(state, ev, &self.cfg, self.now_ms);
@@ -330,7 +331,7 @@ fn hooks_running_at_once_under_the_session_lock_push_each_message_once() {
     let cfg = progress_on();
     let sent = Mutex::new(Vec::new());
     // What the binary does per hook: lock, load, scan, step, save.
-    let run = |ev: &HookEvent| {
+    let run = |ev: &Event| {
         let guard = store.lock("s1").unwrap();
         let state: SessionState = guard.load().unwrap();
         let (state, out) = hook(state, ev, &cfg, 1_000);
@@ -415,7 +416,7 @@ fn interleaved_scans_whose_offsets_lag_push_each_message_once() {
 /// [`hook`] over an in-memory transcript.
 fn hook_bytes(
     state: SessionState,
-    ev: &HookEvent,
+    ev: &Event,
     cfg: &EngineConfig,
     data: &[u8],
 ) -> (SessionState, Outcome) {
@@ -633,7 +634,7 @@ fn scans_are_asked_for_only_where_progress_is_decided() {
     let path = PathBuf::from("session.jsonl");
     let cfg = progress_on();
     let fresh = SessionState::default();
-    let wants = |ev: &HookEvent| engine::wants_progress_scan(&fresh, ev, &cfg);
+    let wants = |ev: &Event| engine::wants_progress_scan(&fresh, ev, &cfg);
     assert_eq!(wants(&prompt(&path, false)), Some(0));
     assert_eq!(wants(&tool_done(&path, true)), Some(0));
     assert_eq!(wants(&stop(&path, "x")), Some(0));
@@ -643,7 +644,7 @@ fn scans_are_asked_for_only_where_progress_is_decided() {
         "a continuation, not a new turn"
     );
     let mut sub = stop(&path, "x");
-    sub.agent_id = Some("a1".into());
+    sub.subagent = Some("a1".into());
     assert_eq!(wants(&sub), None);
     let mut bare = tool_done(&path, false);
     bare.transcript_path = None;

@@ -7,7 +7,7 @@ use memchr::memmem::Finder;
 use serde::Deserialize;
 use serde::de::{Deserializer, SeqAccess, Visitor};
 
-use crate::event::TASK_NOTIFICATION_PREFIX;
+use crate::agent::claude::TASK_NOTIFICATION_PREFIX;
 
 /// The text Claude Code writes as a user record when Esc interrupts a turn.
 const INTERRUPT_PREFIX: &str = "[Request interrupted by user";

@@ -25,7 +25,7 @@ pub const MAX_KEY: usize = 64;
 ///
 /// ```
 /// let doc = br#"{"hook_event_name":"PostToolUse","tool_response":{"content":"x\"}"}}"#;
-/// let kept = cc_notify_core::event::read_input(&doc[..], |k| k != b"tool_response").unwrap();
+/// let kept = cc_notify_core::agent::input::read_input(&doc[..], |k| k != b"tool_response").unwrap();
 /// assert_eq!(kept, br#"{"hook_event_name":"PostToolUse","tool_response":null}"#);
 /// ```
 pub fn read_input(mut input: impl Read, keep: impl Fn(&[u8]) -> bool) -> io::Result<Vec<u8>> {
