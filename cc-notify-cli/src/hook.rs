@@ -6,10 +6,10 @@
 
 use std::path::Path;
 
-use cc_notify_core::agent::claude;
+use cc_notify_core::agent::select;
 use cc_notify_core::decision_log::LogRecord;
 use cc_notify_core::engine::{self, Action, Context, TranscriptFacts};
-use cc_notify_core::event::{Event, EventKind};
+use cc_notify_core::event::{Agent, Event, EventKind};
 use cc_notify_core::store::StateDir;
 use cc_notify_core::{ActivityProbe, DecisionKind, transcript, tty};
 
@@ -22,11 +22,19 @@ use crate::session_file::{Plan, SessionFile};
 pub const OPT_OUT_MARKERS: [&str; 2] = [".no-pushover", ".cc-notify-off"];
 
 /// Runs one hook invocation. Never panics outward, never fails: problems are logged.
-pub fn run() {
-    // Drain stdin to EOF whatever it holds (exiting early gives Claude Code an EPIPE), keeping
-    // only the fields the parser reads: a PostToolUse's megabytes of tool output pass through
-    // a fixed buffer.
-    let read = claude::read_document(std::io::stdin().lock());
+///
+/// `args` are the words after `hook`: `--agent NAME` picks the agent's adapter (detected from
+/// the payload otherwise); a last word that is a JSON object is the payload (Codex's `notify`
+/// passes it so), and stdin is then left alone.
+pub fn run(args: &[std::ffi::OsString]) {
+    let (agent, argument) = hook_args(args);
+    // Drain stdin to EOF whatever it holds (exiting early gives the agent an EPIPE), keeping
+    // only the fields the adapter reads: a tool's megabytes of output pass through a fixed
+    // buffer.
+    let read = match &argument {
+        Some(json) => Ok(json.clone()),
+        None => select::read_document(agent, std::io::stdin().lock()),
+    };
     let now = now_ms();
     let Some(dir) = runtime::open_state_dir() else {
         return;
@@ -45,8 +53,12 @@ pub fn run() {
             return;
         }
     };
-    let event = match claude::parse(&input) {
-        Ok(ev) => ev,
+    let decoded = match argument {
+        Some(_) => select::decode_argument(&input),
+        None => select::decode(agent, &input),
+    };
+    let event = match decoded {
+        Ok(decoded) => decoded.into_event(),
         Err(e) => {
             let mut rec = LogRecord::new(now, DecisionKind::Error, format!("{e}; event ignored"));
             rec.session = std::env::var("CLAUDE_CODE_SESSION_ID").ok();
@@ -57,6 +69,29 @@ pub fn run() {
     drop(input);
     let rt = Runtime::load_for_hook(&dir, now, Some(&event));
     handle(&dir, &rt, &event, now);
+}
+
+/// `--agent NAME` (or `--agent=NAME`; an unknown name is detection's job) and a last word
+/// holding a JSON object.
+fn hook_args(args: &[std::ffi::OsString]) -> (Option<Agent>, Option<Vec<u8>>) {
+    let mut agent = None;
+    let mut words = args.iter().map(|a| a.as_encoded_bytes());
+    while let Some(word) = words.next() {
+        let name = match word.strip_prefix(b"--agent") {
+            Some(b"") => words.next(),
+            Some(rest) => rest.strip_prefix(b"="),
+            None => None,
+        };
+        if let Some(name) = name {
+            agent = std::str::from_utf8(name).ok().and_then(Agent::from_id);
+        }
+    }
+    let argument = args
+        .last()
+        .map(|a| a.as_encoded_bytes())
+        .filter(|a| a.trim_ascii_start().starts_with(b"{"))
+        .map(<[u8]>::to_vec);
+    (agent, argument)
 }
 
 fn handle(dir: &StateDir, rt: &Runtime, event: &Event, now: u64) {

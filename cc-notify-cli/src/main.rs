@@ -103,7 +103,7 @@ fn run() -> ExitCode {
     match command.as_encoded_bytes() {
         // The hook must never fail Claude Code: whatever happens, exit 0 and print nothing.
         b"hook" => {
-            hook::run();
+            hook::run(&rest);
             ExitCode::SUCCESS
         }
         b"deliver" => deliver::run(rest),

@@ -1,0 +1,553 @@
+//! End-to-end tests against the other coding agents' real CLIs: Codex, Gemini CLI, Copilot CLI,
+//! OpenCode and Qwen Code, each run headless against the loopback model-API stand-in with its
+//! hooks (OpenCode: cc-notify's plugin) calling `cc-notify hook --agent NAME`; pushes land in
+//! the Pushover fake.
+//!
+//! `bash .ci/e2e-agents-setup.sh` installs the pinned CLIs and prints the variables to set:
+//!
+//! ```sh
+//! env $(bash .ci/e2e-agents-setup.sh) \
+//!     cargo test -p cc-notify-cli --test e2e -- --ignored --test-threads=1 agents::
+//! ```
+//!
+//! Without an agent's variable its tests fail (never pass vacuously).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use cc_notify_testkit::model_api::{FAIL_REPLY, FakeModelApi, Script, say};
+use cc_notify_testkit::pushover::FakePushover;
+use serde_json::{Value, json};
+
+use super::harness::{Push, wait_for};
+
+/// Upper bound for anything to happen; generous, only reached when a test fails.
+const PATIENCE: Duration = Duration::from_secs(60);
+/// How long one headless agent run may take.
+const RUN_LIMIT: Duration = Duration::from_secs(120);
+
+/// The agents under test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Agent {
+    Codex,
+    Gemini,
+    Copilot,
+    OpenCode,
+    Qwen,
+}
+
+impl Agent {
+    fn id(self) -> &'static str {
+        match self {
+            Agent::Codex => "codex",
+            Agent::Gemini => "gemini",
+            Agent::Copilot => "copilot",
+            Agent::OpenCode => "opencode",
+            Agent::Qwen => "qwen",
+        }
+    }
+
+    /// The variable `.ci/e2e-agents-setup.sh` prints for this agent's binary.
+    fn var(self) -> String {
+        format!("CC_NOTIFY_E2E_{}", self.id().to_uppercase())
+    }
+
+    /// The agent's binary, or a test failure saying how to get it.
+    fn binary(self) -> PathBuf {
+        let var = self.var();
+        let Some(path) = std::env::var_os(&var) else {
+            panic!(
+                "{var} is not set. Install the agents with `bash .ci/e2e-agents-setup.sh`, then \
+                 run: env $(cat .e2e/agents/paths.env) cargo test -p cc-notify-cli --test e2e \
+                 -- --ignored --test-threads=1 agents::"
+            );
+        };
+        let path = PathBuf::from(path);
+        assert!(path.is_file(), "{var}={} is not a file", path.display());
+        path
+    }
+}
+
+/// One test's world: a temp HOME with the agent's hooks, a project, the cc-notify config and
+/// state, the model-API stand-in and the Pushover fake.
+struct World {
+    agent: Agent,
+    root: tempfile::TempDir,
+    home: PathBuf,
+    project: PathBuf,
+    config: PathBuf,
+    state: PathBuf,
+    api: FakeModelApi,
+    pushover: FakePushover,
+    binary: PathBuf,
+}
+
+impl World {
+    /// Builds the world; `delay_secs` is the wait after a short turn.
+    fn new(agent: Agent, delay_secs: u64) -> Self {
+        let binary = agent.binary();
+        let root = tempfile::tempdir().expect("temp dir");
+        let home = root.path().join("home");
+        let project = root.path().join("project");
+        let state = root.path().join("state");
+        let config = root.path().join("config.toml");
+        for dir in [&home, &project] {
+            std::fs::create_dir_all(dir).expect("create dir");
+        }
+        let api = FakeModelApi::start().expect("start the model API stand-in");
+        let pushover = FakePushover::start();
+        std::fs::write(
+            &config,
+            format!(
+                "[pushover]\n\
+                 token = \"azGDORePK8gMaC0QOYAMyEEuzJnyUi\"\n\
+                 user = \"uQiRzpo4DXghDmr9QzzfQu27cmVRsG\"\n\
+                 api_url = \"{}\"\n\
+                 \n\
+                 [timing]\n\
+                 bands = [[600, {delay_secs}]]\n\
+                 typing_window = 10\n\
+                 grace = 0\n\
+                 rate_limit = 0\n\
+                 \n\
+                 [sessions]\n\
+                 headless = \"notify\"\n",
+                pushover.url(),
+            ),
+        )
+        .expect("write config.toml");
+        let world = Self {
+            agent,
+            root,
+            home,
+            project,
+            config,
+            state,
+            api,
+            pushover,
+            binary,
+        };
+        world.configure();
+        world
+    }
+
+    /// The command every hook runs.
+    fn hook_command(&self) -> String {
+        format!(
+            "{} hook --agent {}",
+            env!("CARGO_BIN_EXE_cc-notify"),
+            self.agent.id()
+        )
+    }
+
+    /// Writes the agent's own configuration: model provider and hooks, as its docs say.
+    fn configure(&self) {
+        let hook = self.hook_command();
+        match self.agent {
+            Agent::Codex => {
+                let dir = self.home.join(".codex");
+                std::fs::create_dir_all(&dir).expect("codex home");
+                std::fs::write(
+                    dir.join("config.toml"),
+                    format!(
+                        "model = \"test-model\"\nmodel_provider = \"fake\"\n\
+                         [model_providers.fake]\nname = \"fake\"\nbase_url = \"{}\"\n\
+                         wire_api = \"responses\"\nenv_key = \"FAKE_KEY\"\n\
+                         [projects.\"{}\"]\ntrust_level = \"trusted\"\n",
+                        self.api.openai_base(),
+                        self.project.display()
+                    ),
+                )
+                .expect("codex config");
+                let events = [
+                    "SessionStart",
+                    "UserPromptSubmit",
+                    "PermissionRequest",
+                    "PostToolUse",
+                    "Stop",
+                    "SessionEnd",
+                ];
+                let hooks: serde_json::Map<String, Value> = events
+                    .iter()
+                    .map(|e| {
+                        let group = json!([{"hooks": [{"type": "command", "command": hook, "timeout": 10}]}]);
+                        ((*e).to_owned(), group)
+                    })
+                    .collect();
+                write_json(&dir.join("hooks.json"), &json!({ "hooks": hooks }));
+            }
+            Agent::Gemini => {
+                let events = [
+                    "SessionStart",
+                    "BeforeAgent",
+                    "AfterTool",
+                    "AfterAgent",
+                    "Notification",
+                    "SessionEnd",
+                ];
+                let hooks: serde_json::Map<String, Value> = events
+                    .iter()
+                    .map(|e| {
+                        let group = json!([{"hooks": [{"type": "command", "command": hook, "timeout": 10000}]}]);
+                        ((*e).to_owned(), group)
+                    })
+                    .collect();
+                let dir = self.home.join(".gemini");
+                std::fs::create_dir_all(&dir).expect("gemini dir");
+                write_json(
+                    &dir.join("settings.json"),
+                    &json!({"security": {"auth": {"selectedType": "gemini-api-key"}},
+                            "hooksConfig": {"enabled": true},
+                            "privacy": {"usageStatisticsEnabled": false},
+                            "hooks": hooks}),
+                );
+            }
+            Agent::Copilot => {
+                let events = [
+                    "sessionStart",
+                    "userPromptSubmitted",
+                    "postToolUse",
+                    "postToolUseFailure",
+                    "errorOccurred",
+                    "agentStop",
+                    "notification",
+                    "sessionEnd",
+                ];
+                let hooks: serde_json::Map<String, Value> = events
+                    .iter()
+                    .map(|e| {
+                        let handler = json!([{"type": "command", "bash": hook, "timeoutSec": 10}]);
+                        ((*e).to_owned(), handler)
+                    })
+                    .collect();
+                let dir = self.project.join(".github").join("hooks");
+                std::fs::create_dir_all(&dir).expect("copilot hooks dir");
+                write_json(
+                    &dir.join("cc-notify.json"),
+                    &json!({"version": 1, "hooks": hooks}),
+                );
+            }
+            Agent::OpenCode => {
+                write_json(
+                    &self.project.join("opencode.json"),
+                    &json!({"model": "fake/test-model", "autoupdate": false, "share": "disabled",
+                            "permission": {"bash": "allow"},
+                            "provider": {"fake": {"npm": "@ai-sdk/openai-compatible", "name": "Fake",
+                                "options": {"baseURL": self.api.openai_base(), "apiKey": "x"},
+                                "models": {"test-model": {"name": "test-model"}}}}}),
+                );
+                let dir = self.project.join(".opencode").join("plugins");
+                std::fs::create_dir_all(&dir).expect("opencode plugins dir");
+                std::fs::write(
+                    dir.join("cc-notify.js"),
+                    opencode_plugin(env!("CARGO_BIN_EXE_cc-notify")),
+                )
+                .expect("write plugin");
+            }
+            Agent::Qwen => {
+                let events = [
+                    "SessionStart",
+                    "UserPromptSubmit",
+                    "PostToolUse",
+                    "PostToolUseFailure",
+                    "Stop",
+                    "StopFailure",
+                    "Notification",
+                    "SessionEnd",
+                ];
+                let hooks: serde_json::Map<String, Value> = events
+                    .iter()
+                    .map(|e| {
+                        let group = json!([{"hooks": [{"type": "command", "command": hook, "timeout": 10}]}]);
+                        ((*e).to_owned(), group)
+                    })
+                    .collect();
+                let dir = self.home.join(".qwen");
+                std::fs::create_dir_all(&dir).expect("qwen dir");
+                write_json(
+                    &dir.join("settings.json"),
+                    &json!({"security": {"auth": {"selectedType": "openai"}}, "hooks": hooks}),
+                );
+            }
+        }
+    }
+
+    /// The environment the agent (and so every hook) runs with.
+    fn env(&self) -> Vec<(&'static str, String)> {
+        let home = self.home.to_string_lossy().into_owned();
+        let mut env = vec![
+            ("HOME", home.clone()),
+            (
+                "CC_NOTIFY_CONFIG",
+                self.config.to_string_lossy().into_owned(),
+            ),
+            (
+                "CC_NOTIFY_STATE_DIR",
+                self.state.to_string_lossy().into_owned(),
+            ),
+        ];
+        match self.agent {
+            Agent::Codex => {
+                env.push(("CODEX_HOME", format!("{home}/.codex")));
+                env.push(("FAKE_KEY", "x".to_owned()));
+            }
+            Agent::Gemini => {
+                env.push(("GEMINI_API_KEY", "x".to_owned()));
+                env.push(("GOOGLE_GEMINI_BASE_URL", self.api.url().to_owned()));
+            }
+            Agent::Copilot => {
+                env.push(("COPILOT_HOME", format!("{home}/.copilot")));
+                env.push(("COPILOT_OFFLINE", "true".to_owned()));
+                env.push(("COPILOT_AUTO_UPDATE", "false".to_owned()));
+                env.push(("COPILOT_PROVIDER_BASE_URL", self.api.openai_base()));
+                env.push(("COPILOT_PROVIDER_WIRE_API", "responses".to_owned()));
+                env.push(("COPILOT_PROVIDER_API_KEY", "x".to_owned()));
+                env.push(("COPILOT_MODEL", "gpt-5".to_owned()));
+            }
+            Agent::OpenCode => {
+                env.push(("XDG_CONFIG_HOME", format!("{home}/.config")));
+                env.push(("XDG_DATA_HOME", format!("{home}/.local/share")));
+                env.push(("OPENCODE_DISABLE_AUTOUPDATE", "1".to_owned()));
+                // The provider package it downloads from npm on first use, shared by the
+                // tests: without it every test downloads ~100 MB again.
+                env.push(("XDG_CACHE_HOME", opencode_cache()));
+            }
+            Agent::Qwen => {
+                env.push(("OPENAI_API_KEY", "x".to_owned()));
+                env.push(("OPENAI_BASE_URL", self.api.openai_base()));
+                env.push(("OPENAI_MODEL", "test-model".to_owned()));
+                env.push(("QWEN_CODE_SUPPRESS_YOLO_WARNING", "1".to_owned()));
+            }
+        }
+        env
+    }
+
+    /// The headless command line for `prompt`; `resume` continues the last session.
+    fn args(&self, prompt: &str, resume: bool) -> Vec<String> {
+        let p = prompt.to_owned();
+        let v = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let mut args = match (self.agent, resume) {
+            (Agent::Codex, false) => v(&[
+                "exec",
+                "--skip-git-repo-check",
+                "--dangerously-bypass-hook-trust",
+            ]),
+            (Agent::Codex, true) => v(&[
+                "exec",
+                "--skip-git-repo-check",
+                "--dangerously-bypass-hook-trust",
+                "resume",
+                "--last",
+            ]),
+            (Agent::Gemini, false) => v(&["--skip-trust", "-y", "-p"]),
+            (Agent::Gemini, true) => v(&["--skip-trust", "-y", "--resume", "latest", "-p"]),
+            (Agent::Copilot, r) => {
+                let mut a = v(&[
+                    "--allow-all-tools",
+                    "--trust-folder",
+                    "--disable-client-telemetry",
+                ]);
+                if r {
+                    a.push("--continue".to_owned());
+                }
+                a.push("-p".to_owned());
+                a
+            }
+            (Agent::OpenCode, false) => v(&["run"]),
+            (Agent::OpenCode, true) => v(&["run", "--continue"]),
+            (Agent::Qwen, false) => v(&["--yolo", "-p"]),
+            (Agent::Qwen, true) => v(&["--yolo", "--continue", "-p"]),
+        };
+        args.push(p);
+        args
+    }
+
+    /// Runs the agent headless on `prompt` to completion; returns its output.
+    fn run(&self, prompt: &str, resume: bool) -> String {
+        let mut child = Command::new(&self.binary)
+            .args(self.args(prompt, resume))
+            .envs(self.env())
+            .current_dir(&self.project)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn {}: {e}", self.binary.display()));
+        let finished = wait_for(RUN_LIMIT, || {
+            child.try_wait().expect("wait on the agent").is_some()
+        });
+        if !finished {
+            // Best effort: the test fails below either way.
+            let _ = child.kill();
+        }
+        let out = child.wait_with_output().expect("agent output");
+        let text = format!(
+            "{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            finished,
+            "{:?} on {prompt:?} did not finish: {text}\nAPI requests:\n{}",
+            self.agent,
+            self.api.summary()
+        );
+        text
+    }
+
+    fn log(&self) -> Vec<Value> {
+        let Ok(text) = std::fs::read_to_string(self.state.join("log.jsonl")) else {
+            return Vec::new();
+        };
+        text.lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+
+    fn decisions(&self, decision: &str, kind: Option<&str>) -> Vec<Value> {
+        self.log()
+            .into_iter()
+            .filter(|e| e["decision"] == decision && kind.is_none_or(|k| e["kind"] == k))
+            .collect()
+    }
+
+    /// Waits for a `decision` (of `kind`) in the log; fails with everything known otherwise.
+    fn wait_for_decision(&self, decision: &str, kind: Option<&str>) -> Value {
+        let mut found = None;
+        wait_for(PATIENCE, || {
+            found = self.decisions(decision, kind).into_iter().next();
+            found.is_some()
+        });
+        found.unwrap_or_else(|| {
+            panic!(
+                "{:?}: no {decision:?} ({kind:?}) decision within {PATIENCE:?}\n{}",
+                self.agent,
+                self.diagnostics()
+            )
+        })
+    }
+
+    fn pushes(&self) -> Vec<Push> {
+        self.pushover
+            .requests()
+            .into_iter()
+            .filter(|r| r.path == "/1/messages.json")
+            .map(|r| Push {
+                title: r.param("title").unwrap_or_default().to_owned(),
+                message: r.param("message").unwrap_or_default().to_owned(),
+                priority: r.param("priority").unwrap_or_default().to_owned(),
+            })
+            .collect()
+    }
+
+    fn diagnostics(&self) -> String {
+        let log: Vec<String> = self.log().iter().map(Value::to_string).collect();
+        format!(
+            "decision log:\n{}\npushes: {:?}\nAPI requests:\n{}\nscratch: {}",
+            log.join("\n"),
+            self.pushes(),
+            self.api.summary(),
+            self.root.path().display()
+        )
+    }
+}
+
+/// Where OpenCode caches the provider package it installs from npm: one directory for every
+/// test of the run (under the build's target directory).
+fn opencode_cache() -> String {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("opencode-cache");
+    std::fs::create_dir_all(&dir).expect("opencode cache dir");
+    dir.to_string_lossy().into_owned()
+}
+
+/// cc-notify's OpenCode plugin, calling `bin`.
+fn opencode_plugin(bin: &str) -> String {
+    include_str!("../../src/agents/opencode_plugin.js").replace(
+        "const CC_NOTIFY = \"cc-notify\";",
+        &format!("const CC_NOTIFY = {};", Value::from(bin)),
+    )
+}
+
+fn write_json(path: &Path, value: &Value) {
+    std::fs::write(path, serde_json::to_vec_pretty(value).expect("json")).expect("write json");
+}
+
+/// A plain turn gives exactly one Done push, holding the reply.
+fn plain_turn_pushes_one_done_with_the_reply(agent: Agent) {
+    let world = World::new(agent, 2);
+    let reply = format!("The {} build is green.", agent.id());
+    let out = world.run(&say(&reply), false);
+    assert!(out.contains(&reply), "{agent:?} printed {out:?}");
+    world.wait_for_decision("fired", Some("done"));
+    // A second push would come within the same delay: wait for the session to settle.
+    wait_for(Duration::from_secs(3), || world.pushes().len() > 1);
+    let pushes = world.pushes();
+    assert_eq!(pushes.len(), 1, "{}", world.diagnostics());
+    assert!(
+        pushes[0].message.contains(&reply),
+        "push {:?} lacks the reply\n{}",
+        pushes[0],
+        world.diagnostics()
+    );
+}
+
+/// A turn whose tool fails: `expected` is the push kind the agent's signals allow.
+fn failing_tool_pushes(agent: Agent, expected: &str) {
+    let world = World::new(agent, 2);
+    world.run(&Script::ToolFails.prompt(), false);
+    world.wait_for_decision("fired", Some(expected));
+    let pushes = world.pushes();
+    assert_eq!(pushes.len(), 1, "{}", world.diagnostics());
+    if expected == "done" {
+        // The agent reports no failure: the push says what the agent replied, nothing more.
+        assert!(pushes[0].message.contains(FAIL_REPLY), "{pushes:?}");
+    }
+}
+
+/// A prompt in the same session before the push went out cancels it.
+fn next_prompt_cancels_the_pending_push(agent: Agent) {
+    let world = World::new(agent, 30);
+    world.run(&say("first reply"), false);
+    world.wait_for_decision("scheduled", Some("done"));
+    world.run(&say("second reply"), true);
+    world.wait_for_decision("cancelled", None);
+    assert!(
+        world.decisions("fired", None).is_empty() && world.pushes().is_empty(),
+        "{}",
+        world.diagnostics()
+    );
+}
+
+macro_rules! agent_tests {
+    ($module:ident, $agent:expr, $fail_kind:expr) => {
+        mod $module {
+            use super::*;
+
+            #[test]
+            #[ignore = "end-to-end: needs the agents, see .ci/e2e-agents-setup.sh"]
+            fn plain_turn_pushes_one_done_with_the_reply() {
+                super::plain_turn_pushes_one_done_with_the_reply($agent);
+            }
+
+            #[test]
+            #[ignore = "end-to-end: needs the agents, see .ci/e2e-agents-setup.sh"]
+            fn failing_tool_gives_the_push_its_signals_allow() {
+                super::failing_tool_pushes($agent, $fail_kind);
+            }
+
+            #[test]
+            #[ignore = "end-to-end: needs the agents, see .ci/e2e-agents-setup.sh"]
+            fn next_prompt_cancels_the_pending_push() {
+                super::next_prompt_cancels_the_pending_push($agent);
+            }
+        }
+    };
+}
+
+// Codex, Copilot and OpenCode report no tool failure: a Done with the reply.
+agent_tests!(codex, Agent::Codex, "done");
+agent_tests!(gemini, Agent::Gemini, "error");
+agent_tests!(copilot, Agent::Copilot, "done");
+agent_tests!(opencode, Agent::OpenCode, "done");
+agent_tests!(qwen, Agent::Qwen, "error");
