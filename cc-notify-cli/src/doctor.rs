@@ -200,30 +200,11 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
 }
 
 fn check_hooks(r: &mut Report) {
-    let mut found = false;
-    for path in settings::candidate_paths() {
-        match settings::installed_in(&path) {
-            Ok(state) if state.is_installed() => {
-                found = true;
-                match state.problem() {
-                    None => r.ok(&format!("hooks registered in {}", path.display())),
-                    Some(p) => r.fail(
-                        &format!("hooks in {}: {p}", path.display()),
-                        "run `cc-notify install` again",
-                    ),
-                }
-            }
-            Ok(_) => {}
-            Err(e) => r.fail(
-                &format!("{}: {e}", path.display()),
-                "fix the file by hand; cc-notify will not touch it while it is broken",
-            ),
+    for f in settings::hook_findings() {
+        match f.level {
+            settings::Level::Ok => r.ok(&f.what),
+            settings::Level::Warn => r.warn(&f.what, &f.fix),
+            settings::Level::Fail => r.fail(&f.what, &f.fix),
         }
-    }
-    if !found {
-        r.fail(
-            "cc-notify's hooks are not registered with Claude Code",
-            "run `cc-notify install`",
-        );
     }
 }

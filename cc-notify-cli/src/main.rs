@@ -32,9 +32,9 @@ only when you have walked away.
 Usage: cc-notify <command> [options]
 
 Commands:
-  install [--project] [--settings FILE] [--dry-run]
+  install [--project] [--settings FILE] [--dry-run] [--force]
                  Register cc-notify's hooks in Claude Code's settings.json
-  uninstall [--project] [--settings FILE] [--dry-run]
+  uninstall [--project] [--settings FILE] [--dry-run] [--force]
                  Remove cc-notify's hooks (and nothing else)
   send MESSAGE [--title T] [--kind done|error|input|progress]
                  Send one notification now through the configured notifier
@@ -139,15 +139,14 @@ fn usage_error(msg: impl std::fmt::Display) -> ExitCode {
 fn settings_command(args: Vec<OsString>, install: bool) -> ExitCode {
     use lexopt::prelude::*;
     let mut parser = lexopt::Parser::from_args(args);
-    let mut project = false;
-    let mut dry_run = false;
-    let mut file = None;
+    let mut opts = settings::Options::default();
     loop {
         match parser.next() {
-            Ok(Some(Long("project"))) => project = true,
-            Ok(Some(Long("dry-run"))) => dry_run = true,
+            Ok(Some(Long("project"))) => opts.project = true,
+            Ok(Some(Long("dry-run"))) => opts.dry_run = true,
+            Ok(Some(Long("force"))) => opts.force = true,
             Ok(Some(Long("settings"))) => match parser.value() {
-                Ok(v) => file = Some(std::path::PathBuf::from(v)),
+                Ok(v) => opts.file = Some(std::path::PathBuf::from(v)),
                 Err(e) => return usage_error(e),
             },
             Ok(Some(arg)) => return usage_error(arg.unexpected()),
@@ -155,5 +154,5 @@ fn settings_command(args: Vec<OsString>, install: bool) -> ExitCode {
             Err(e) => return usage_error(e),
         }
     }
-    settings::run_command(install, project, file, dry_run)
+    settings::run_command(install, opts)
 }

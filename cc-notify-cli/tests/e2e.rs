@@ -14,6 +14,8 @@
 mod agents;
 #[path = "e2e/harness.rs"]
 mod harness;
+#[path = "e2e/plugin.rs"]
+mod plugin;
 #[path = "e2e/tmux.rs"]
 mod tmux;
 

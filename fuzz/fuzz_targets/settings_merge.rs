@@ -1,14 +1,16 @@
 //! Installing into and uninstalling from Claude Code's settings.json (the CLI's own
-//! `settings.rs`, compiled in): never panics; install is idempotent and registers every event;
+//! `settings/` modules, compiled in): never panics; install is idempotent and registers every event;
 //! neither ever touches a hook that is not ours; uninstall leaves none of ours.
 #![no_main]
 
-#[allow(dead_code)]
-#[path = "../../cc-notify-cli/src/settings.rs"]
+#[allow(dead_code, unused_imports)]
+#[path = "../../cc-notify-cli/src/settings/mod.rs"]
 mod settings;
 
 use serde_json::Value;
-use settings::{Changed, EVENTS, install, is_our_command, uninstall};
+use settings::command::is_our_command;
+use settings::events::EVENTS;
+use settings::{Changed, install, uninstall};
 
 const COMMAND: &str = "/opt/bin/cc-notify hook";
 

@@ -1,7 +1,32 @@
 #![allow(clippy::unwrap_used)]
 
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+
+use super::command::*;
+use super::events::*;
+use super::inspect::*;
+use super::locate::*;
+use super::merge::*;
+use super::user_file::*;
 use super::*;
 use proptest::prelude::*;
+use serde_json::json;
+
+mod engine_coverage;
+mod plugin;
+mod user_files;
+
+/// Write for real.
+const WRITE: EditOptions = EditOptions {
+    dry_run: false,
+    force: false,
+};
+/// `--dry-run`.
+const DRY: EditOptions = EditOptions {
+    dry_run: true,
+    force: false,
+};
 
 const CMD: &str = "/usr/local/bin/cc-notify hook";
 
@@ -142,11 +167,11 @@ fn reinstall_with_a_new_path_replaces_the_old_entry_in_place() {
 #[test]
 fn stray_entries_of_ours_are_cleaned_up() {
     let before = parse(
-        r#"{"hooks":{"SubagentStop":[{"hooks":[{"type":"command","command":"cc-notify hook"}]}],
+        r#"{"hooks":{"SubagentStart":[{"hooks":[{"type":"command","command":"cc-notify hook"}]}],
             "Stop":[{"hooks":[{"type":"command","command":"x"},{"type":"command","command":"/a/cc-notify hook"}]}]}}"#,
     );
     let (after, _) = install(before, CMD).unwrap();
-    assert!(after["hooks"].get("SubagentStop").is_none());
+    assert!(after["hooks"].get("SubagentStart").is_none());
     assert_eq!(
         after["hooks"]["Stop"],
         json!([{"hooks":[{"type":"command","command":"x"}]},
@@ -191,23 +216,6 @@ fn uninstall_removes_only_ours_and_what_it_emptied() {
     assert_eq!(text(&uninstall(created).0), r#"{"a":1}"#);
 }
 
-#[test]
-fn plugin_hooks_file_is_generated_from_events() {
-    let file: Value = parse(include_str!("../../../hooks/hooks.json"));
-    assert_eq!(text(&file), text(&plugin_hooks()));
-    let events: Vec<&str> = file["hooks"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    assert_eq!(events, EVENTS.iter().map(|s| s.name).collect::<Vec<_>>());
-    assert!(ours(&file).iter().all(|h| h.2 == PLUGIN_COMMAND));
-    let manifest: Value = parse(include_str!("../../../.claude-plugin/plugin.json"));
-    assert_eq!(manifest["name"], "cc-notify");
-    assert_eq!(manifest["version"], env!("CARGO_PKG_VERSION"));
-}
-
 // ---- files -------------------------------------------------------------------------------
 
 fn read(path: &Path) -> String {
@@ -218,11 +226,11 @@ fn read(path: &Path) -> String {
 fn missing_file_and_directory_are_created() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("new").join(".claude").join("settings.json");
-    let report = install_file(&path, CMD, false).unwrap();
+    let report = install_file(&path, CMD, WRITE).unwrap();
     assert_eq!(report.changed, Changed::Yes);
-    assert_eq!(report.backup, None);
+    assert_eq!(report.original, None);
     assert_eq!(ours(&parse(&read(&path))).len(), EVENTS.len());
-    let again = install_file(&path, CMD, false).unwrap();
+    let again = install_file(&path, CMD, WRITE).unwrap();
     assert_eq!(again.changed, Changed::No);
 }
 
@@ -232,28 +240,34 @@ fn broken_files_are_refused_and_left_byte_for_byte() {
     let path = dir.path().join("settings.json");
     for (bytes, expect) in [
         (&b"{\"hooks\": {\n  \"Stop\": [,]\n}}"[..], "line 2 column"),
-        (b"", "EOF while parsing"),
+        (b"{", "EOF while parsing"),
+        (b"\xff{}", "not UTF-8"),
         (b"[1, 2]", "not a JSON object"),
         (b"{\"hooks\": 3}", "\"hooks\" is not an object"),
     ] {
         fs::write(&path, bytes).unwrap();
-        let e = install_file(&path, CMD, false).unwrap_err().to_string();
+        let e = install_file(&path, CMD, WRITE).unwrap_err().to_string();
         assert!(e.contains(expect), "{e}");
         assert!(e.contains(&path.display().to_string()), "{e}");
         assert_eq!(fs::read(&path).unwrap(), bytes);
-        assert!(!dir.path().join("settings.json.bak").exists());
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "a file was left behind"
+        );
     }
 }
 
 #[test]
-fn install_keeps_a_backup_and_the_file_mode() {
+fn install_keeps_the_original_and_the_file_mode_and_uninstall_puts_it_back() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("settings.json");
     let original = "{\n    \"env\": {\"KEY\": \"secret\"}\n}\n";
     fs::write(&path, original).unwrap();
     fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
-    let report = install_file(&path, CMD, false).unwrap();
-    let backup = report.backup.unwrap();
+    let report = install_file(&path, CMD, WRITE).unwrap();
+    let backup = report.original.unwrap();
+    assert_eq!(backup, dir.path().join("settings.json.before-cc-notify"));
     assert_eq!(read(&backup), original);
     assert_eq!(
         fs::metadata(&path).unwrap().permissions().mode() & 0o777,
@@ -264,16 +278,29 @@ fn install_keeps_a_backup_and_the_file_mode() {
         0o600
     );
     assert_eq!(parse(&read(&path))["env"]["KEY"], "secret");
-    let removed = uninstall_file(&path, false).unwrap();
+    // A later install (another binary path) rewrites the file, never the kept original.
+    install_file(&path, "/elsewhere/cc-notify hook", WRITE).unwrap();
+    assert_eq!(read(&backup), original);
+    let removed = uninstall_file(&path, WRITE).unwrap();
     assert_eq!(removed.changed, Changed::Yes);
-    assert_eq!(parse(&read(&path)), parse(original));
+    assert!(removed.restored);
+    assert_eq!(
+        read(&path),
+        original,
+        "uninstall gives back the original bytes"
+    );
+    assert!(
+        !backup.exists(),
+        "the copy of the original is gone once it is back"
+    );
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
 }
 
 #[test]
 fn dry_run_writes_nothing_and_shows_the_change() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sub").join("settings.json");
-    let report = install_file(&path, CMD, true).unwrap();
+    let report = install_file(&path, CMD, DRY).unwrap();
     assert_eq!(report.changed, Changed::Yes);
     assert!(!dir.path().join("sub").exists());
     let diff = report.diff();
@@ -285,7 +312,7 @@ fn dry_run_writes_nothing_and_shows_the_change() {
     );
     fs::create_dir(dir.path().join("sub")).unwrap();
     fs::write(&path, "{\"a\": 1}").unwrap();
-    let report = install_file(&path, CMD, true).unwrap();
+    let report = install_file(&path, CMD, DRY).unwrap();
     assert!(report.diff().contains("-{\"a\": 1}"));
     assert_eq!(read(&path), "{\"a\": 1}");
 }
@@ -296,8 +323,12 @@ fn a_failed_write_leaves_the_original_intact() {
     // A path under a regular file: the directory cannot be created.
     let blocker = dir.path().join("not-a-dir");
     fs::write(&blocker, "x").unwrap();
-    let e = install_file(&blocker.join("settings.json"), CMD, false).unwrap_err();
-    assert!(matches!(e, SettingsError::Write { .. }), "{e}");
+    let e = install_file(&blocker.join("settings.json"), CMD, WRITE).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("not-a-dir/settings.json: cannot read: Not a directory"),
+        "{e}"
+    );
     assert_eq!(read(&blocker), "x");
 
     // An existing file whose replacement cannot be written (a directory sits where the
@@ -305,8 +336,9 @@ fn a_failed_write_leaves_the_original_intact() {
     let path = dir.path().join("settings.json");
     let original = "{\"keep\": [1, 2, 3]}";
     fs::write(&path, original).unwrap();
-    fs::create_dir(dir.path().join(".settings.json.cc-notify.tmp")).unwrap();
-    let e = install_file(&path, CMD, false).unwrap_err();
+    let tmp = format!(".settings.json.cc-notify.{}.tmp", std::process::id());
+    fs::create_dir(dir.path().join(tmp)).unwrap();
+    let e = install_file(&path, CMD, WRITE).unwrap_err();
     assert!(e.to_string().contains("the previous file is intact"), "{e}");
     assert_eq!(read(&path), original);
 }
@@ -318,7 +350,7 @@ fn writes_go_through_a_symlink() {
     fs::write(&real, "{}").unwrap();
     let link = dir.path().join("settings.json");
     std::os::unix::fs::symlink(&real, &link).unwrap();
-    install_file(&link, CMD, false).unwrap();
+    install_file(&link, CMD, WRITE).unwrap();
     assert!(
         fs::symlink_metadata(&link)
             .unwrap()
@@ -340,12 +372,12 @@ fn concurrent_installs_do_not_corrupt_the_file() {
             s.spawn(move || {
                 for i in 0..15 {
                     if (i + t) % 3 == 2 {
-                        uninstall_file(path, false).unwrap();
+                        uninstall_file(path, WRITE).unwrap();
                     } else {
-                        install_file(path, CMD, false).unwrap();
+                        install_file(path, CMD, WRITE).unwrap();
                     }
                 }
-                install_file(path, CMD, false).unwrap();
+                install_file(path, CMD, WRITE).unwrap();
             });
         }
     });
@@ -357,6 +389,11 @@ fn concurrent_installs_do_not_corrupt_the_file() {
     }
     assert_eq!(foreign(&doc), foreign(&parse(foreign_doc)));
     assert_eq!(doc["x"], "ü");
+}
+
+fn installed_in(path: &Path) -> Result<InstallState, SettingsError> {
+    let this = std::env::current_exe().and_then(fs::canonicalize).ok();
+    inspect_hooks(path, None, this.as_deref())
 }
 
 #[test]
@@ -392,7 +429,7 @@ fn installed_in_reports_what_doctor_needs() {
     let bin = dir.path().join("cc-notify");
     fs::write(&bin, "").unwrap();
     fs::set_permissions(&bin, fs::Permissions::from_mode(0o644)).unwrap();
-    install_file(&path, &hook_command(&bin).unwrap(), false).unwrap();
+    install_file(&path, &hook_command(&bin).unwrap(), WRITE).unwrap();
     let state = installed_in(&path).unwrap();
     assert!(state.missing.is_empty());
     assert_eq!(state.programs[0].1, ProgramStatus::NotExecutable);
@@ -498,7 +535,7 @@ fn event_name() -> impl Strategy<Value = String> {
     prop_oneof![
         prop::sample::select(EVENTS.iter().map(|s| s.name.to_owned()).collect::<Vec<_>>()),
         Just("PreToolUse".to_owned()),
-        Just("SubagentStop".to_owned()),
+        Just("SubagentStart".to_owned()),
         "[A-Za-zé]{1,8}",
     ]
 }

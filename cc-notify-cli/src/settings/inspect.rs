@@ -1,0 +1,418 @@
+//! What `doctor` reports about how cc-notify's hooks reach Claude Code: entries in settings
+//! files (`cc-notify install`), the plugin (enabled in settings under `enabledPlugins`), both,
+//! or neither.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::SettingsError;
+use super::command::our_program;
+use super::events::EVENTS;
+use super::locate;
+use super::user_file::read_text;
+
+/// The plugin's name, before the `@marketplace` of its key in `enabledPlugins`.
+pub const PLUGIN_NAME: &str = "cc-notify";
+
+/// How a program our hooks run looks on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgramStatus {
+    /// It exists and is executable.
+    Executable,
+    /// It exists but is not executable (or not a file).
+    NotExecutable,
+    /// It does not exist.
+    Missing,
+    /// A bare name, looked up in `PATH` when the hook runs.
+    OnPath,
+}
+
+/// cc-notify's registration in one settings (or plugin hooks) file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstallState {
+    /// The file.
+    pub path: PathBuf,
+    /// Whether the file exists.
+    pub exists: bool,
+    /// The [`EVENTS`] that run one of our commands.
+    pub registered: Vec<&'static str>,
+    /// The [`EVENTS`] that do not.
+    pub missing: Vec<&'static str>,
+    /// Other events running one of our commands (left over from another version).
+    pub stray: Vec<String>,
+    /// Every program our entries run, with its state on disk.
+    pub programs: Vec<(String, ProgramStatus)>,
+    /// Some entry runs a binary other than the running one.
+    pub points_elsewhere: bool,
+}
+
+impl InstallState {
+    /// At least one of our entries is present.
+    pub fn is_installed(&self) -> bool {
+        !self.registered.is_empty() || !self.stray.is_empty()
+    }
+
+    /// What is wrong with the registration, in words; `None` when it is complete and sound.
+    pub fn problem(&self) -> Option<String> {
+        let mut problems = Vec::new();
+        if !self.missing.is_empty() {
+            problems.push(format!("not registered for {}", self.missing.join(", ")));
+        }
+        if !self.stray.is_empty() {
+            problems.push(format!(
+                "stray entries under {} (not used any more)",
+                self.stray.join(", ")
+            ));
+        }
+        for (program, status) in &self.programs {
+            match status {
+                ProgramStatus::Missing => problems.push(format!("{program} does not exist")),
+                ProgramStatus::NotExecutable => {
+                    problems.push(format!("{program} is not executable"))
+                }
+                ProgramStatus::Executable | ProgramStatus::OnPath => {}
+            }
+        }
+        if self.programs.len() > 1 {
+            problems.push(format!(
+                "{} different binaries registered",
+                self.programs.len()
+            ));
+        }
+        if self.points_elsewhere {
+            problems.push("the hooks run a different cc-notify binary than this one".to_owned());
+        }
+        (!problems.is_empty()).then(|| problems.join("; "))
+    }
+}
+
+/// Reads which of our hooks a settings file or a plugin's `hooks/hooks.json` (with the plugin's
+/// root substituted for `${CLAUDE_PLUGIN_ROOT}`, as Claude Code does) registers. `this` is the
+/// running binary: entries running another one are flagged (never for a plugin, whose launcher
+/// picks the binary). A missing file is not an error (nothing is registered); a broken one is.
+pub(super) fn inspect_hooks(
+    path: &Path,
+    plugin_root: Option<&Path>,
+    this: Option<&Path>,
+) -> Result<InstallState, SettingsError> {
+    let text = read_text(path)?;
+    let doc: Value = match &text {
+        None => Value::Null,
+        Some(t) => serde_json::from_str(t).map_err(|source| SettingsError::InvalidJson {
+            path: path.to_owned(),
+            source,
+        })?,
+    };
+    let hooks = doc.get("hooks").and_then(Value::as_object);
+    let mut state = InstallState {
+        path: path.to_owned(),
+        exists: text.is_some(),
+        registered: Vec::new(),
+        missing: Vec::new(),
+        stray: Vec::new(),
+        programs: Vec::new(),
+        points_elsewhere: false,
+    };
+    for (event, list) in hooks.into_iter().flatten() {
+        let ours: Vec<String> = list
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|g| g.get("hooks")?.as_array())
+            .flatten()
+            .filter_map(|h| our_program(h.get("command")?.as_str()?))
+            .collect();
+        if ours.is_empty() {
+            continue;
+        }
+        match EVENTS.iter().find(|s| s.name == event) {
+            Some(spec) => state.registered.push(spec.name),
+            None => state.stray.push(event.clone()),
+        }
+        for program in ours {
+            let program = match plugin_root {
+                Some(root) => program.replace("${CLAUDE_PLUGIN_ROOT}", &root.to_string_lossy()),
+                None => program,
+            };
+            if !state.programs.iter().any(|(p, _)| *p == program) {
+                let status = program_status(&program);
+                state.programs.push((program, status));
+            }
+        }
+    }
+    state.missing = EVENTS
+        .iter()
+        .map(|s| s.name)
+        .filter(|n| !state.registered.contains(n))
+        .collect();
+    state.points_elsewhere = plugin_root.is_none()
+        && state.programs.iter().any(|(p, status)| {
+            *status != ProgramStatus::OnPath && fs::canonicalize(p).ok().as_deref() != this
+        });
+    Ok(state)
+}
+
+fn program_status(program: &str) -> ProgramStatus {
+    if !program.contains('/') {
+        return ProgramStatus::OnPath;
+    }
+    match fs::metadata(program) {
+        Err(_) => ProgramStatus::Missing,
+        Ok(m) if m.is_file() && m.permissions().mode() & 0o111 != 0 => ProgramStatus::Executable,
+        Ok(_) => ProgramStatus::NotExecutable,
+    }
+}
+
+/// The cc-notify plugin as Claude Code has it enabled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluginState {
+    /// Its key in `enabledPlugins`: `cc-notify@<marketplace>`.
+    pub key: String,
+    /// The settings file whose `enabledPlugins` has the last word on it.
+    pub enabled_in: PathBuf,
+    /// The directory Claude Code runs it from; `None` when it has none.
+    pub root: Option<PathBuf>,
+    /// Its registration, read from `hooks/hooks.json` in [`root`](Self::root).
+    pub hooks: Option<InstallState>,
+}
+
+/// The cc-notify plugins enabled by `settings` (lowest precedence first, as from
+/// [`locate::candidate_paths`]: a later file's `false` disables what an earlier one enabled),
+/// with the directories Claude Code runs them from, found through its records in
+/// `plugins_dir` ([`locate::plugins_dir`]). Unreadable files count as saying nothing.
+pub fn enabled_plugins(settings: &[PathBuf], plugins_dir: Option<&Path>) -> Vec<PluginState> {
+    let mut last: Vec<(String, bool, PathBuf)> = Vec::new();
+    for path in settings {
+        let Some(doc) = read_json(path) else { continue };
+        let Some(enabled) = doc.get("enabledPlugins").and_then(Value::as_object) else {
+            continue;
+        };
+        for (key, on) in enabled {
+            if key.split('@').next() != Some(PLUGIN_NAME) {
+                continue;
+            }
+            let on = on.as_bool().unwrap_or(false);
+            last.retain(|(k, _, _)| k != key);
+            last.push((key.clone(), on, path.clone()));
+        }
+    }
+    last.into_iter()
+        .filter(|(_, on, _)| *on)
+        .map(|(key, _, enabled_in)| {
+            let root = plugins_dir.and_then(|dir| plugin_root(dir, &key));
+            let hooks = root.as_ref().and_then(|root| {
+                inspect_hooks(&root.join("hooks").join("hooks.json"), Some(root), None).ok()
+            });
+            PluginState {
+                key,
+                enabled_in,
+                root,
+                hooks,
+            }
+        })
+        .collect()
+}
+
+/// Where Claude Code runs plugin `key` (`name@marketplace`) from. A marketplace that is a
+/// local directory (`claude plugin marketplace add <checkout>`) is read in place: the plugin's
+/// `source` in its `marketplace.json`. Any other is run from the installed copy recorded in
+/// `installed_plugins.json`.
+fn plugin_root(plugins_dir: &Path, key: &str) -> Option<PathBuf> {
+    let (name, market) = key.split_once('@')?;
+    let in_place = read_json(&plugins_dir.join("known_marketplaces.json"))
+        .and_then(|known| {
+            let entry = known.get(market)?;
+            (entry.pointer("/source/source")?.as_str()? == "directory")
+                .then(|| Some(PathBuf::from(entry.get("installLocation")?.as_str()?)))?
+        })
+        .and_then(|dir| {
+            let listing = read_json(&dir.join(".claude-plugin").join("marketplace.json"))?;
+            let source = listing
+                .get("plugins")?
+                .as_array()?
+                .iter()
+                .find(|p| p.get("name").and_then(Value::as_str) == Some(name))?
+                .get("source")?
+                .as_str()?
+                .to_owned();
+            Some(dir.join(source))
+        });
+    in_place
+        .or_else(|| {
+            let installed = read_json(&plugins_dir.join("installed_plugins.json"))?;
+            let entry = installed
+                .get("plugins")?
+                .get(key)?
+                .as_array()?
+                .first()?
+                .clone();
+            Some(PathBuf::from(entry.get("installPath")?.as_str()?))
+        })
+        .filter(|root| root.is_dir())
+}
+
+fn read_json(path: &Path) -> Option<Value> {
+    serde_json::from_str(&read_text(path).ok()??).ok()
+}
+
+/// The binary the plugin's launcher (`plugin/hooks/cc-notify`) would run, searched the same
+/// way: `cc-notify` on `PATH`, else in `$CARGO_INSTALL_ROOT/bin`, `$CARGO_HOME/bin`,
+/// `~/.cargo/bin`.
+pub fn plugin_binary(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    let var = |name: &str| env(name).filter(|v| !v.is_empty());
+    let on_path = var("PATH")
+        .into_iter()
+        .flat_map(|p| p.split(':').map(PathBuf::from).collect::<Vec<_>>());
+    let installed = ["CARGO_INSTALL_ROOT", "CARGO_HOME"]
+        .into_iter()
+        .filter_map(|v| var(v).map(|d| PathBuf::from(d).join("bin")))
+        .chain(var("HOME").map(|h| PathBuf::from(h).join(".cargo").join("bin")));
+    on_path
+        .chain(installed)
+        .map(|dir| dir.join("cc-notify"))
+        .find(|p| program_status(&p.to_string_lossy()) == ProgramStatus::Executable)
+}
+
+/// How bad a [`Finding`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// All is well.
+    Ok,
+    /// Works, but not as it should.
+    Warn,
+    /// Pushes will not come.
+    Fail,
+}
+
+/// One line of `doctor`'s report on the hooks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// How bad it is.
+    pub level: Level,
+    /// What was found.
+    pub what: String,
+    /// What to do about it (empty for [`Level::Ok`]).
+    pub fix: String,
+}
+
+impl Finding {
+    fn new(level: Level, what: impl Into<String>, fix: impl Into<String>) -> Self {
+        Finding {
+            level,
+            what: what.into(),
+            fix: fix.into(),
+        }
+    }
+}
+
+/// `doctor`'s findings on the hooks, from the process's environment and working directory.
+pub fn hook_findings() -> Vec<Finding> {
+    let env = |name: &str| std::env::var(name).ok();
+    let cwd = std::env::current_dir().ok();
+    let settings = locate::candidate_paths(&env, cwd.as_deref());
+    let plugins = locate::plugins_dir(&env);
+    let this = std::env::current_exe().and_then(fs::canonicalize).ok();
+    findings(
+        &settings,
+        plugins.as_deref(),
+        this.as_deref(),
+        plugin_binary(&env).as_deref(),
+    )
+}
+
+/// The findings on the hooks: each settings file with our entries, each enabled plugin (from
+/// Claude Code's records in `plugins_dir`), and whether the hooks run once per event (neither
+/// route: none; both: twice). `binary` is what the plugin's launcher would run.
+pub fn findings(
+    settings: &[PathBuf],
+    plugins_dir: Option<&Path>,
+    this: Option<&Path>,
+    binary: Option<&Path>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut in_settings = Vec::new();
+    for path in settings {
+        match inspect_hooks(path, None, this) {
+            Ok(state) if state.is_installed() => {
+                in_settings.push(path.clone());
+                out.push(match state.problem() {
+                    None => Finding::new(
+                        Level::Ok,
+                        format!("hooks registered in {}", path.display()),
+                        "",
+                    ),
+                    Some(p) => Finding::new(
+                        Level::Fail,
+                        format!("hooks in {}: {p}", path.display()),
+                        "run `cc-notify install` again",
+                    ),
+                });
+            }
+            Ok(_) => {}
+            Err(e) => out.push(Finding::new(
+                Level::Fail,
+                format!("{}: {e}", path.display()),
+                "fix the file by hand; cc-notify will not touch it while it is broken",
+            )),
+        }
+    }
+    let plugins = enabled_plugins(settings, plugins_dir);
+    for plugin in &plugins {
+        let key = &plugin.key;
+        let shown = plugin.enabled_in.display();
+        out.push(match (&plugin.hooks, binary) {
+            (None, _) => Finding::new(
+                Level::Fail,
+                format!("plugin {key} is enabled in {shown} but not installed"),
+                format!("run `claude plugin install {key}`, or remove it from enabledPlugins"),
+            ),
+            (Some(hooks), _) if hooks.problem().is_some() || !hooks.is_installed() => Finding::new(
+                Level::Fail,
+                format!(
+                    "plugin {key}: {}",
+                    hooks
+                        .problem()
+                        .unwrap_or_else(|| "its hooks.json registers no hooks".to_owned())
+                ),
+                format!(
+                    "update it: `claude plugin marketplace update {}`, then \
+                     `claude plugin update {key}`",
+                    key.split_once('@').map_or("", |(_, m)| m)
+                ),
+            ),
+            (Some(_), None) => Finding::new(
+                Level::Fail,
+                format!("plugin {key} is enabled, but it finds no cc-notify binary to run"),
+                "run `scripts/install.sh --no-register` in a cc-notify checkout \
+                 (it installs to ~/.cargo/bin), or put cc-notify on PATH",
+            ),
+            (Some(_), Some(bin)) => Finding::new(
+                Level::Ok,
+                format!(
+                    "plugin {key} enabled in {shown}; its hooks run {}",
+                    bin.display()
+                ),
+                "",
+            ),
+        });
+    }
+    match (in_settings.is_empty(), plugins.is_empty()) {
+        (true, true) => out.push(Finding::new(
+            Level::Fail,
+            "cc-notify's hooks are not registered with Claude Code",
+            "run `cc-notify install` (or install the plugin, see the README)",
+        )),
+        (false, false) => out.push(Finding::new(
+            Level::Warn,
+            "both the plugin and `cc-notify install` register the hooks: each event runs \
+             cc-notify twice",
+            "keep one: `cc-notify uninstall` (the plugin stays), or \
+             `claude plugin uninstall cc-notify`",
+        )),
+        _ => {}
+    }
+    out
+}
