@@ -62,7 +62,27 @@ for bin in "$codex" "$gemini" "$copilot" "$opencode" "$qwen"; do
     printf '%s: %s\n' "$bin" "$("$bin" --version 2>&1 | head -n 1)" >&2
 done
 
+# OpenCode installs packages from npm into a fresh HOME at its first run (~30 MB): fill an npm
+# cache once here, which every test then shares (npm_config_cache). A run against a closed
+# port is enough: the install comes before the first request.
+cache="$dir/opencode-cache"
+if [ ! -d "$cache/_cacache" ]; then
+    echo "e2e-agents-setup: filling OpenCode's provider cache in $cache" >&2
+    warm="$(mktemp -d)"
+    mkdir -p "$warm/home" "$warm/project"
+    cat >"$warm/project/opencode.json" <<'JSON'
+{"model":"fake/test-model","autoupdate":false,"share":"disabled",
+ "provider":{"fake":{"npm":"@ai-sdk/openai-compatible","name":"Fake",
+   "options":{"baseURL":"http://127.0.0.1:9/v1","apiKey":"x"},"models":{"test-model":{"name":"test-model"}}}}}
+JSON
+    (cd "$warm/project" && HOME="$warm/home" XDG_CONFIG_HOME="$warm/home/.config" \
+        XDG_DATA_HOME="$warm/home/.local/share" npm_config_cache="$cache" \
+        OPENCODE_DISABLE_AUTOUPDATE=1 timeout 300 "$opencode" run "hi" >&2 2>&1 || true)
+    rm -rf "$warm"
+fi
+
 {
+    printf 'CC_NOTIFY_E2E_OPENCODE_CACHE=%s\n' "$cache"
     printf 'CC_NOTIFY_E2E_CODEX=%s\n' "$codex"
     printf 'CC_NOTIFY_E2E_GEMINI=%s\n' "$gemini"
     printf 'CC_NOTIFY_E2E_COPILOT=%s\n' "$copilot"

@@ -6,6 +6,7 @@
 // The process starts at `main` below, not through std's runtime start-up: see `main`.
 #![cfg_attr(not(test), no_main)]
 
+mod agents;
 mod config;
 mod deliver;
 mod delivery_health;
@@ -140,8 +141,18 @@ fn settings_command(args: Vec<OsString>, install: bool) -> ExitCode {
     use lexopt::prelude::*;
     let mut parser = lexopt::Parser::from_args(args);
     let mut opts = settings::Options::default();
+    let mut agent = None;
     loop {
         match parser.next() {
+            Ok(Some(Long("agent"))) => {
+                match parser.value().map(|v| v.to_string_lossy().into_owned()) {
+                    Ok(name) => match cc_notify_core::event::Agent::from_id(&name) {
+                        Some(a) => agent = Some(a),
+                        None => return usage_error(format!("unknown agent `{name}`")),
+                    },
+                    Err(e) => return usage_error(e),
+                }
+            }
             Ok(Some(Long("project"))) => opts.project = true,
             Ok(Some(Long("dry-run"))) => opts.dry_run = true,
             Ok(Some(Long("force"))) => opts.force = true,
@@ -154,5 +165,10 @@ fn settings_command(args: Vec<OsString>, install: bool) -> ExitCode {
             Err(e) => return usage_error(e),
         }
     }
-    settings::run_command(install, opts)
+    match agent {
+        Some(a) if a != cc_notify_core::event::Agent::Claude => {
+            agents::run_command(a, install, opts.dry_run)
+        }
+        _ => settings::run_command(install, opts),
+    }
 }

@@ -309,9 +309,8 @@ impl World {
                 env.push(("XDG_CONFIG_HOME", format!("{home}/.config")));
                 env.push(("XDG_DATA_HOME", format!("{home}/.local/share")));
                 env.push(("OPENCODE_DISABLE_AUTOUPDATE", "1".to_owned()));
-                // The provider package it downloads from npm on first use, shared by the
-                // tests: without it every test downloads ~100 MB again.
-                env.push(("XDG_CACHE_HOME", opencode_cache()));
+                // What it installs from npm on first use comes from a shared, filled cache.
+                env.push(("npm_config_cache", opencode_cache()));
             }
             Agent::Qwen => {
                 env.push(("OPENAI_API_KEY", "x".to_owned()));
@@ -349,7 +348,7 @@ impl World {
                     "--disable-client-telemetry",
                 ]);
                 if r {
-                    a.push("--continue".to_owned());
+                    a.push(format!("--resume={}", self.last_session()));
                 }
                 a.push("-p".to_owned());
                 a
@@ -394,6 +393,15 @@ impl World {
             self.api.summary()
         );
         text
+    }
+
+    /// The session of the last logged decision that names one.
+    fn last_session(&self) -> String {
+        self.log()
+            .iter()
+            .rev()
+            .find_map(|e| e["session"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| panic!("no session logged yet\n{}", self.diagnostics()))
     }
 
     fn log(&self) -> Vec<Value> {
@@ -453,12 +461,12 @@ impl World {
     }
 }
 
-/// Where OpenCode caches the provider package it installs from npm: one directory for every
-/// test of the run (under the build's target directory).
+/// The npm cache OpenCode installs its plugin dependencies from at its first run in a fresh
+/// HOME: the one `.ci/e2e-agents-setup.sh` fills (`CC_NOTIFY_E2E_OPENCODE_CACHE`).
 fn opencode_cache() -> String {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("opencode-cache");
-    std::fs::create_dir_all(&dir).expect("opencode cache dir");
-    dir.to_string_lossy().into_owned()
+    std::env::var("CC_NOTIFY_E2E_OPENCODE_CACHE").unwrap_or_else(|_| {
+        panic!("CC_NOTIFY_E2E_OPENCODE_CACHE is not set: run .ci/e2e-agents-setup.sh")
+    })
 }
 
 /// cc-notify's OpenCode plugin, calling `bin`.

@@ -1,8 +1,9 @@
 //! Every event the engine acts on is registered: found by stepping each Claude Code event
 //! through the engine, not from a second list kept by hand.
 
+use cc_notify_core::agent::claude;
 use cc_notify_core::engine::{self, Context, EngineConfig, HeadlessPolicy};
-use cc_notify_core::event::HookEvent;
+use cc_notify_core::event::Event;
 use cc_notify_core::state::SessionState;
 
 use super::*;
@@ -74,7 +75,7 @@ fn everything_on() -> EngineConfig {
 }
 
 /// An event carrying every field some event is read for, so no field's absence hides an arm.
-fn event(name: &str, notification_type: &str, in_subagent: bool) -> HookEvent {
+fn event(name: &str, notification_type: &str, in_subagent: bool) -> Event {
     let mut raw = json!({
         "session_id": "s", "hook_event_name": name, "cwd": "/p", "prompt_id": "p1",
         "agent_type": "general-purpose", "source": "startup", "prompt": "hi",
@@ -87,7 +88,7 @@ fn event(name: &str, notification_type: &str, in_subagent: bool) -> HookEvent {
     if in_subagent {
         raw["agent_id"] = json!("a1");
     }
-    HookEvent::parse(raw.to_string().as_bytes()).unwrap()
+    claude::parse(raw.to_string().as_bytes()).unwrap()
 }
 
 /// Session states in which an event could matter: new, in a turn, and with a finished turn's
