@@ -25,11 +25,10 @@ use super::harness::{Push, wait_for};
 /// Upper bound for anything to happen; generous, only reached when a test fails.
 const PATIENCE: Duration = Duration::from_secs(60);
 /// How long one headless agent run may take.
-const RUN_LIMIT: Duration = Duration::from_secs(120);
+const RUN_LIMIT: Duration = Duration::from_secs(180);
 
 /// The agents under test.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(dead_code)] // Copilot and OpenCode: set up, not yet in the suite (see the end).
 enum Agent {
     Codex,
     Gemini,
@@ -133,19 +132,10 @@ impl World {
         world
     }
 
-    /// The command every hook runs.
-    fn hook_command(&self) -> String {
-        format!(
-            "{} hook --agent {}",
-            env!("CARGO_BIN_EXE_cc-notify"),
-            self.agent.id()
-        )
-    }
-
-    /// Writes the agent's own configuration: model provider and hooks, as its docs say.
+    /// Writes the agent's own configuration (model provider, auth), then registers cc-notify
+    /// with `cc-notify install --agent NAME`, which must keep what was there.
     fn configure(&self) {
-        let hook = self.hook_command();
-        match self.agent {
+        let kept: Option<(PathBuf, &str)> = match self.agent {
             Agent::Codex => {
                 let dir = self.home.join(".codex");
                 std::fs::create_dir_all(&dir).expect("codex home");
@@ -161,74 +151,18 @@ impl World {
                     ),
                 )
                 .expect("codex config");
-                let events = [
-                    "SessionStart",
-                    "UserPromptSubmit",
-                    "PermissionRequest",
-                    "PostToolUse",
-                    "Stop",
-                    "SessionEnd",
-                ];
-                let hooks: serde_json::Map<String, Value> = events
-                    .iter()
-                    .map(|e| {
-                        let group = json!([{"hooks": [{"type": "command", "command": hook, "timeout": 10}]}]);
-                        ((*e).to_owned(), group)
-                    })
-                    .collect();
-                write_json(&dir.join("hooks.json"), &json!({ "hooks": hooks }));
+                None
             }
             Agent::Gemini => {
-                let events = [
-                    "SessionStart",
-                    "BeforeAgent",
-                    "AfterTool",
-                    "AfterAgent",
-                    "Notification",
-                    "SessionEnd",
-                ];
-                let hooks: serde_json::Map<String, Value> = events
-                    .iter()
-                    .map(|e| {
-                        let group = json!([{"hooks": [{"type": "command", "command": hook, "timeout": 10000}]}]);
-                        ((*e).to_owned(), group)
-                    })
-                    .collect();
-                let dir = self.home.join(".gemini");
-                std::fs::create_dir_all(&dir).expect("gemini dir");
+                let file = self.home.join(".gemini").join("settings.json");
                 write_json(
-                    &dir.join("settings.json"),
+                    &file,
                     &json!({"security": {"auth": {"selectedType": "gemini-api-key"}},
-                            "hooksConfig": {"enabled": true},
-                            "privacy": {"usageStatisticsEnabled": false},
-                            "hooks": hooks}),
+                            "privacy": {"usageStatisticsEnabled": false}}),
                 );
+                Some((file, "/security/auth/selectedType"))
             }
-            Agent::Copilot => {
-                let events = [
-                    "sessionStart",
-                    "userPromptSubmitted",
-                    "postToolUse",
-                    "postToolUseFailure",
-                    "errorOccurred",
-                    "agentStop",
-                    "notification",
-                    "sessionEnd",
-                ];
-                let hooks: serde_json::Map<String, Value> = events
-                    .iter()
-                    .map(|e| {
-                        let handler = json!([{"type": "command", "bash": hook, "timeoutSec": 10}]);
-                        ((*e).to_owned(), handler)
-                    })
-                    .collect();
-                let dir = self.project.join(".github").join("hooks");
-                std::fs::create_dir_all(&dir).expect("copilot hooks dir");
-                write_json(
-                    &dir.join("cc-notify.json"),
-                    &json!({"version": 1, "hooks": hooks}),
-                );
-            }
+            Agent::Copilot => None,
             Agent::OpenCode => {
                 write_json(
                     &self.project.join("opencode.json"),
@@ -238,39 +172,38 @@ impl World {
                                 "options": {"baseURL": self.api.openai_base(), "apiKey": "x"},
                                 "models": {"test-model": {"name": "test-model"}}}}}),
                 );
-                let dir = self.project.join(".opencode").join("plugins");
-                std::fs::create_dir_all(&dir).expect("opencode plugins dir");
-                std::fs::write(
-                    dir.join("cc-notify.js"),
-                    opencode_plugin(env!("CARGO_BIN_EXE_cc-notify")),
-                )
-                .expect("write plugin");
+                None
             }
             Agent::Qwen => {
-                let events = [
-                    "SessionStart",
-                    "UserPromptSubmit",
-                    "PostToolUse",
-                    "PostToolUseFailure",
-                    "Stop",
-                    "StopFailure",
-                    "Notification",
-                    "SessionEnd",
-                ];
-                let hooks: serde_json::Map<String, Value> = events
-                    .iter()
-                    .map(|e| {
-                        let group = json!([{"hooks": [{"type": "command", "command": hook, "timeout": 10}]}]);
-                        ((*e).to_owned(), group)
-                    })
-                    .collect();
-                let dir = self.home.join(".qwen");
-                std::fs::create_dir_all(&dir).expect("qwen dir");
+                let file = self.home.join(".qwen").join("settings.json");
                 write_json(
-                    &dir.join("settings.json"),
-                    &json!({"security": {"auth": {"selectedType": "openai"}}, "hooks": hooks}),
+                    &file,
+                    &json!({"security": {"auth": {"selectedType": "openai"}}}),
                 );
+                Some((file, "/security/auth/selectedType"))
             }
+        };
+        let out = Command::new(env!("CARGO_BIN_EXE_cc-notify"))
+            .args(["install", "--agent", self.agent.id()])
+            .envs(self.env())
+            .current_dir(&self.project)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run cc-notify install");
+        assert!(
+            out.status.success(),
+            "cc-notify install --agent {} failed: {}{}",
+            self.agent.id(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if let Some((file, pointer)) = kept {
+            let written: Value =
+                serde_json::from_slice(&std::fs::read(&file).expect("settings")).expect("JSON");
+            assert!(
+                written.pointer(pointer).is_some() && written.get("hooks").is_some(),
+                "install lost the settings or added no hooks: {written}"
+            );
         }
     }
 
@@ -279,6 +212,8 @@ impl World {
         let home = self.home.to_string_lossy().into_owned();
         let mut env = vec![
             ("HOME", home.clone()),
+            // OpenCode takes its project from PWD, not from its working directory.
+            ("PWD", self.project.to_string_lossy().into_owned()),
             (
                 "CC_NOTIFY_CONFIG",
                 self.config.to_string_lossy().into_owned(),
@@ -312,6 +247,7 @@ impl World {
                 env.push(("OPENCODE_DISABLE_AUTOUPDATE", "1".to_owned()));
                 // What it installs from npm on first use comes from a shared, filled cache.
                 env.push(("npm_config_cache", opencode_cache()));
+                env.push(("npm_config_prefer_offline", "true".to_owned()));
             }
             Agent::Qwen => {
                 env.push(("OPENAI_API_KEY", "x".to_owned()));
@@ -349,6 +285,8 @@ impl World {
                     "--disable-client-telemetry",
                 ]);
                 if r {
+                    // `--trust-folder` is refused together with `--resume`.
+                    a.retain(|w| w != "--trust-folder");
                     a.push(format!("--resume={}", self.last_session()));
                 }
                 a.push("-p".to_owned());
@@ -470,15 +408,10 @@ fn opencode_cache() -> String {
     })
 }
 
-/// cc-notify's OpenCode plugin, calling `bin`.
-fn opencode_plugin(bin: &str) -> String {
-    include_str!("../../src/agents/opencode_plugin.js").replace(
-        "const CC_NOTIFY = \"cc-notify\";",
-        &format!("const CC_NOTIFY = {};", Value::from(bin)),
-    )
-}
-
 fn write_json(path: &Path, value: &Value) {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).expect("create dir");
+    }
     std::fs::write(path, serde_json::to_vec_pretty(value).expect("json")).expect("write json");
 }
 
@@ -558,9 +491,172 @@ macro_rules! agent_tests {
 agent_tests!(codex, Agent::Codex, "done");
 agent_tests!(gemini, Agent::Gemini, "error");
 agent_tests!(qwen, Agent::Qwen, "error");
-// Not yet passing, so not yet in the suite (the world above already sets them up):
-// - Copilot: the Done push lacks the reply — the session file does not hold the turn's
-//   `assistant.message` yet when `agentStop` runs the hook — and `--resume=<id> -p` did not
-//   continue the session, so the next-prompt test saw no prompt.
-// - OpenCode: `opencode run` with cc-notify's plugin in a fresh HOME did not finish within
-//   two minutes and sent no model request (the plugin itself decodes, see the captures).
+agent_tests!(opencode, Agent::OpenCode, "done");
+
+/// Copilot CLI: its stop hook carries no reply, and when the hook runs the session file does
+/// not hold the turn's reply yet (observed: it is there a moment later), so the Done push comes
+/// without it; reading it at send time is left to do.
+mod copilot {
+    use super::*;
+
+    #[test]
+    #[ignore = "end-to-end: needs the agents, see .ci/e2e-agents-setup.sh"]
+    fn plain_turn_pushes_exactly_one_done() {
+        let world = World::new(Agent::Copilot, 2);
+        world.run(&say("The copilot build is green."), false);
+        world.wait_for_decision("fired", Some("done"));
+        wait_for(Duration::from_secs(3), || world.pushes().len() > 1);
+        assert_eq!(world.pushes().len(), 1, "{}", world.diagnostics());
+    }
+
+    #[test]
+    #[ignore = "end-to-end: needs the agents, see .ci/e2e-agents-setup.sh"]
+    fn failing_tool_gives_one_done() {
+        let world = World::new(Agent::Copilot, 2);
+        world.run(&Script::ToolFails.prompt(), false);
+        world.wait_for_decision("fired", Some("done"));
+        assert!(
+            world.decisions("fired", Some("error")).is_empty(),
+            "{}",
+            world.diagnostics()
+        );
+    }
+
+    #[test]
+    #[ignore = "end-to-end: needs the agents, see .ci/e2e-agents-setup.sh"]
+    fn next_prompt_cancels_the_pending_push() {
+        super::next_prompt_cancels_the_pending_push(Agent::Copilot);
+    }
+}
+
+/// An agent's terminal UI in a tmux server of its own (socket in the test's temp dir), killed
+/// on drop.
+struct AgentTui {
+    socket: PathBuf,
+}
+
+impl AgentTui {
+    /// Starts the agent's UI with `args` in a 160x45 pane in the project, with the world's
+    /// environment, and waits until `ready` shows.
+    fn start(world: &World, args: &[&str], ready: &str) -> Self {
+        let tui = Self {
+            socket: world.root.path().join("tmux.sock"),
+        };
+        let mut cmd: Vec<String> = ["new-session", "-d", "-s", "e2e", "-x", "160", "-y", "45"]
+            .map(String::from)
+            .to_vec();
+        cmd.push("-c".into());
+        cmd.push(world.project.to_string_lossy().into_owned());
+        for (key, value) in world.env() {
+            cmd.push("-e".into());
+            cmd.push(format!("{key}={value}"));
+        }
+        cmd.push("--".into());
+        cmd.push(world.binary.to_string_lossy().into_owned());
+        cmd.extend(args.iter().map(|a| (*a).to_owned()));
+        tui.tmux(&cmd);
+        tui.wait_for_screen(ready, world);
+        tui
+    }
+
+    fn tmux<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> std::process::Output {
+        let out = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(args)
+            .env_remove("TMUX")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run tmux (run .ci/e2e-setup.sh): {e}"));
+        assert!(
+            out.status.success(),
+            "tmux failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    /// Types `text` and presses Enter.
+    fn submit(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "e2e", "-l", text]);
+        // The UIs take a pasted line and its Enter apart only once the text has landed.
+        let typed = wait_for(Duration::from_secs(5), || self.screen().contains(text));
+        assert!(typed, "the UI never showed {text:?}:\n{}", self.screen());
+        self.tmux(&["send-keys", "-t", "e2e", "Enter"]);
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "e2e"]).stdout)
+            .into_owned()
+    }
+
+    fn wait_for_screen(&self, text: &str, world: &World) {
+        let shown = wait_for(PATIENCE, || self.screen().contains(text));
+        assert!(
+            shown,
+            "{:?}: the UI never showed {text:?}:\n{}\n{}",
+            world.agent,
+            self.screen(),
+            world.diagnostics()
+        );
+    }
+}
+
+impl Drop for AgentTui {
+    fn drop(&mut self) {
+        // Best effort: the server may be gone already.
+        let _ = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .output();
+    }
+}
+
+/// An approval dialog left unanswered gives a Needs-input push; `args` start the UI, `ready`
+/// and `dialog` are texts its screen shows.
+fn unanswered_approval_pushes_needs_input(agent: Agent, args: &[&str], ready: &str, dialog: &str) {
+    // Longer than the typing window (10 s): the keystrokes of the prompt do not count.
+    let world = World::new(agent, 12);
+    let tui = AgentTui::start(&world, args, ready);
+    tui.submit(&Script::Permission.prompt());
+    tui.wait_for_screen(dialog, &world);
+    world.wait_for_decision("fired", Some("needs_input"));
+    let pushes = world.pushes();
+    assert_eq!(pushes.len(), 1, "{}", world.diagnostics());
+    assert!(
+        pushes[0].message.contains("touch"),
+        "the push does not say what is asked: {pushes:?}"
+    );
+}
+
+mod approvals {
+    use super::*;
+
+    #[test]
+    #[ignore = "end-to-end: needs the agents and tmux, see .ci/e2e-agents-setup.sh"]
+    fn codex_tui_unanswered_approval_pushes_needs_input() {
+        unanswered_approval_pushes_needs_input(
+            Agent::Codex,
+            &[
+                "--dangerously-bypass-hook-trust",
+                "-a",
+                "on-request",
+                "-s",
+                "workspace-write",
+            ],
+            "Ask Codex to do anything",
+            "Would you like to run the following command?",
+        );
+    }
+
+    #[test]
+    #[ignore = "end-to-end: needs the agents and tmux, see .ci/e2e-agents-setup.sh"]
+    fn gemini_tui_unanswered_approval_pushes_needs_input() {
+        unanswered_approval_pushes_needs_input(
+            Agent::Gemini,
+            &["--skip-trust"],
+            "Type your message",
+            "Allow execution",
+        );
+    }
+}
