@@ -188,6 +188,21 @@ fn gemini_tool_permission_notification_needs_input_and_cancelled_turn_has_no_end
 }
 
 #[test]
+fn gemini_permission_push_says_what_is_asked() {
+    let asked = captures("gemini", "tui-permission")
+        .into_iter()
+        .find(|c| c.payload["hook_event_name"] == "Notification")
+        .expect("a Notification");
+    let ev = select::decode(Some(Agent::Gemini), asked.payload.to_string().as_bytes())
+        .unwrap()
+        .event;
+    assert!(
+        matches!(&ev.kind, EventKind::NeedsInput { message: Some(m), .. } if m == "touch ../cc-notify-e2e-outside.txt"),
+        "{ev:?}"
+    );
+}
+
+#[test]
 fn copilot_agent_stop_and_stop_both_end_the_turn_without_reply() {
     assert_eq!(
         labels(Agent::Copilot, "plain"),

@@ -32,6 +32,7 @@ pub const READ_FIELDS: &[&str] = &[
     "stop_hook_active",
     "notification_type",
     "message",
+    "details",
     "trigger",
     "reason",
 ];
@@ -112,14 +113,16 @@ pub fn parse(input: &[u8]) -> Result<Event, ParseError> {
     Ok(event)
 }
 
-/// `ToolPermission` is a question; anything else needs no answer.
+/// `ToolPermission` is a question (what is asked: the command, when it is one); anything else
+/// needs no answer.
 fn notification(map: &Map<String, Value>) -> EventKind {
     let what = string(map, "notification_type").unwrap_or_default();
     let message = text(map, "message");
     if what == "ToolPermission" {
+        let command = child(map, "details").and_then(|d| text(d, "command"));
         EventKind::NeedsInput {
             need: InputNeed::Permission,
-            message,
+            message: command.or(message),
         }
     } else {
         EventKind::Notice { what, message }
