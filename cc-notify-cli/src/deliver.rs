@@ -369,7 +369,8 @@ impl Deliverer<'_> {
 
     fn send(&self, push: u64, plan: &Plan, rt: &Runtime) {
         let notifier = notifiers::build(&rt.config);
-        let n = &plan.notification;
+        let late = late_reply(plan, rt.engine.redact);
+        let n = late.as_ref().unwrap_or(&plan.notification);
         let name = notifier.name().to_owned();
         let outcome = notifiers::deliver(self.dir, &rt.config, notifier.as_ref(), n);
         let (decision, reason, delivered) = match outcome {
@@ -416,9 +417,46 @@ impl Deliverer<'_> {
     }
 }
 
+/// The plan's push with the reply read from its `reply_file`, when it was planned without one
+/// and the file now holds it.
+fn late_reply(plan: &Plan, redact: bool) -> Option<cc_notify_core::Notification> {
+    let file = plan.reply_file.as_ref()?;
+    if !plan.notification.body.is_empty() {
+        return None;
+    }
+    let reply = cc_notify_core::agent::copilot::read_reply(file)?;
+    let mut n = plan.notification.clone();
+    n.body = cc_notify_core::render::body(&reply, redact);
+    Some(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reply_written_after_the_hook_is_read_at_send_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("events.jsonl");
+        let mut plan = Plan {
+            push_id: 1,
+            notification: cc_notify_core::Notification::new(cc_notify_core::Kind::Done, "t", ""),
+            scheduled_ms: 0,
+            delay_ms: 0,
+            reply_file: Some(file.clone()),
+        };
+        // Not written yet: the push goes as planned.
+        assert_eq!(late_reply(&plan, true), None);
+        std::fs::write(
+            &file,
+            "{\"type\":\"assistant.message\",\"data\":{\"content\":\"All green.\"}}\n",
+        )
+        .unwrap();
+        assert_eq!(late_reply(&plan, true).unwrap().body, "All green.");
+        // A push that has its text keeps it.
+        plan.notification.body = "Already said.".into();
+        assert_eq!(late_reply(&plan, true), None);
+    }
 
     fn parsed(watching: &Watching) -> Watching {
         let mut args: Vec<OsString> =

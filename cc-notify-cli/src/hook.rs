@@ -57,8 +57,15 @@ pub fn run(args: &[std::ffi::OsString]) {
         Some(_) => select::decode_argument(&input),
         None => select::decode(agent, &input),
     };
-    let event = match decoded {
-        Ok(decoded) => decoded.into_event(),
+    let (event, reply_file) = match decoded {
+        Ok(decoded) => {
+            // Copilot writes the reply to its session file a moment after the hook ran: when
+            // it is not there yet, the deliverer reads it at send time.
+            let file = decoded.reply_file.clone();
+            let event = decoded.into_event();
+            let missing = matches!(&event.kind, EventKind::TurnEnded { reply: None, .. });
+            (event, file.filter(|_| missing))
+        }
         Err(e) => {
             let mut rec = LogRecord::new(now, DecisionKind::Error, format!("{e}; event ignored"));
             rec.session = std::env::var("CLAUDE_CODE_SESSION_ID").ok();
@@ -68,7 +75,7 @@ pub fn run(args: &[std::ffi::OsString]) {
     };
     drop(input);
     let rt = Runtime::load_for_hook(&dir, now, Some(&event));
-    handle(&dir, &rt, &event, now);
+    handle(&dir, &rt, &event, reply_file, now);
 }
 
 /// `--agent NAME` (or `--agent=NAME`; an unknown name is detection's job) and a last word
@@ -94,7 +101,13 @@ fn hook_args(args: &[std::ffi::OsString]) -> (Option<Agent>, Option<Vec<u8>>) {
     (agent, argument)
 }
 
-fn handle(dir: &StateDir, rt: &Runtime, event: &Event, now: u64) {
+fn handle(
+    dir: &StateDir,
+    rt: &Runtime,
+    event: &Event,
+    reply_file: Option<std::path::PathBuf>,
+    now: u64,
+) {
     let fail = |what: &str, e: &dyn std::fmt::Display| {
         runtime::log_event(
             dir,
@@ -177,6 +190,7 @@ fn handle(dir: &StateDir, rt: &Runtime, event: &Event, now: u64) {
                     notification: plan.notification,
                     scheduled_ms: now,
                     delay_ms,
+                    reply_file: reply_file.clone(),
                 });
                 let watching = Watching {
                     scheduled_ms: now,

@@ -74,6 +74,10 @@ pub struct Plan {
     pub scheduled_ms: u64,
     /// How long to wait before sending, in ms.
     pub delay_ms: u64,
+    /// Where the reply is to be read at send time when the push was planned without it: an
+    /// agent that writes it only after its hook ran (Copilot's session file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_file: Option<std::path::PathBuf>,
 }
 
 #[cfg(test)]
