@@ -257,36 +257,69 @@ enum RunError {
     NoHome(&'static str),
     #[error("cannot find the running cc-notify: {0}")]
     Exe(std::io::Error),
+    #[error("{path}: cannot delete: {source}")]
+    Remove {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 fn run(agent: Agent, install_it: bool, dry_run: bool) -> Result<String, RunError> {
-    use crate::settings::user_file::{Change, EditOptions, edit};
     let path = config_file(agent, |k| std::env::var(k).ok())
         .ok_or(RunError::NoHome(agent.display_name()))?;
-    let shown = path.display().to_string();
     let exe = std::env::current_exe()
         .and_then(std::fs::canonicalize)
         .map_err(RunError::Exe)?;
-    let hook = command(&crate::settings::hook_command(&exe)?, agent);
+    if agent == Agent::OpenCode && !install_it {
+        return remove_plugin(&path, dry_run);
+    }
+    edit_file(agent, &path, &exe, install_it, dry_run)
+}
+
+/// Deletes cc-notify's OpenCode plugin file (and nothing that is not cc-notify's).
+fn remove_plugin(path: &Path, dry_run: bool) -> Result<String, RunError> {
+    let shown = path.display().to_string();
+    match crate::settings::user_file::read_text(path)? {
+        None => Ok(format!(
+            "cc-notify is not registered for OpenCode ({shown} does not exist)"
+        )),
+        Some(text) if !is_our_plugin(&text) => Err(RunError::NotOurs(shown)),
+        Some(_) if dry_run => Ok(format!("{shown} would be deleted (dry run)")),
+        Some(_) => {
+            std::fs::remove_file(path).map_err(|source| RunError::Remove {
+                path: shown.clone(),
+                source,
+            })?;
+            Ok(format!("cc-notify removed: {shown} deleted"))
+        }
+    }
+}
+
+/// Merges cc-notify's registration for `agent` into (or out of) `path`, calling `exe`.
+fn edit_file(
+    agent: Agent,
+    path: &Path,
+    exe: &Path,
+    install_it: bool,
+    dry_run: bool,
+) -> Result<String, RunError> {
+    use crate::settings::user_file::{Change, EditOptions, edit};
+    let shown = path.display().to_string();
+    let hook = command(&crate::settings::hook_command(exe)?, agent);
     let opts = EditOptions {
         dry_run,
         force: false,
     };
-    let done = edit(&path, opts, |found| -> Result<Change, RunError> {
+    let done = edit(path, opts, |found| -> Result<Change, RunError> {
         if agent == Agent::OpenCode {
             let ours = found.text.as_deref().is_none_or(is_our_plugin);
             if !ours {
                 return Err(RunError::NotOurs(shown.clone()));
             }
-            // The plugin is a file of its own: uninstall empties it (OpenCode loads nothing
-            // from an empty module) rather than leaving a half-edited file.
-            let text = if install_it {
-                opencode_plugin(&exe.to_string_lossy())
-            } else if found.text.is_some() {
-                format!("{PLUGIN_MARK} removed by cc-notify uninstall\n")
-            } else {
+            let text = opencode_plugin(&exe.to_string_lossy());
+            if found.text.as_deref() == Some(text.as_str()) {
                 return Ok(Change::Keep);
-            };
+            }
             return Ok(Change::Write {
                 text,
                 pristine: false,
@@ -447,6 +480,49 @@ mod tests {
             Some(PathBuf::from("/h/.config/opencode/plugins/cc-notify.js"))
         );
         assert_eq!(config_file(Agent::Gemini, env(&[])), None);
+    }
+
+    #[test]
+    fn files_are_merged_in_place_and_the_plugin_comes_and_goes() {
+        let dir = tempfile::tempdir().unwrap();
+        let exe = Path::new("/usr/local/bin/cc-notify");
+        let qwen = dir.path().join("settings.json");
+        std::fs::write(
+            &qwen,
+            r#"{"security": {"auth": {"selectedType": "openai"}}}"#,
+        )
+        .unwrap();
+        edit_file(Agent::Qwen, &qwen, exe, true, false).unwrap();
+        let doc: Value = serde_json::from_slice(&std::fs::read(&qwen).unwrap()).unwrap();
+        assert_eq!(doc["security"]["auth"]["selectedType"], "openai");
+        assert_eq!(
+            doc["hooks"]["Stop"][0]["hooks"][0]["command"],
+            "/usr/local/bin/cc-notify hook --agent qwen"
+        );
+        edit_file(Agent::Qwen, &qwen, exe, false, false).unwrap();
+        let doc: Value = serde_json::from_slice(&std::fs::read(&qwen).unwrap()).unwrap();
+        assert_eq!(
+            doc,
+            json!({"security": {"auth": {"selectedType": "openai"}}})
+        );
+
+        let broken = dir.path().join("broken.json");
+        std::fs::write(&broken, "{not json").unwrap();
+        assert!(edit_file(Agent::Gemini, &broken, exe, true, false).is_err());
+        assert_eq!(std::fs::read_to_string(&broken).unwrap(), "{not json");
+
+        let plugin = dir.path().join("plugins").join("cc-notify.js");
+        edit_file(Agent::OpenCode, &plugin, exe, true, false).unwrap();
+        assert!(is_our_plugin(&std::fs::read_to_string(&plugin).unwrap()));
+        remove_plugin(&plugin, false).unwrap();
+        assert!(!plugin.exists());
+        std::fs::write(&plugin, "export const Mine = async () => ({});").unwrap();
+        assert!(
+            remove_plugin(&plugin, false).is_err(),
+            "someone else's file is kept"
+        );
+        assert!(edit_file(Agent::OpenCode, &plugin, exe, true, false).is_err());
+        assert!(plugin.exists());
     }
 
     #[test]
