@@ -551,6 +551,11 @@ impl AgentTui {
         self.tmux(&["send-keys", "-t", "e2e", "Enter"]);
     }
 
+    /// Types `text` without pressing Enter.
+    fn type_text(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "e2e", "-l", text]);
+    }
+
     fn screen(&self) -> String {
         String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "e2e"]).stdout)
             .into_owned()
@@ -596,8 +601,56 @@ fn unanswered_approval_pushes_needs_input(agent: Agent, args: &[&str], ready: &s
     );
 }
 
+/// Typing in the agent's terminal while the push waits skips it; `args` start the UI.
+fn typing_during_the_delay_skips_the_push(agent: Agent, args: &[&str], ready: &str) {
+    let world = World::new(agent, 12);
+    let tui = AgentTui::start(&world, args, ready);
+    tui.submit(&say("Lint is clean."));
+    world.wait_for_decision("scheduled", Some("done"));
+    // The pty's atime moves at most once per aligned 8 s bucket: keep typing (a key a second)
+    // until cc-notify has decided.
+    let decided = wait_for(PATIENCE, || {
+        tui.type_text("x");
+        std::thread::sleep(Duration::from_secs(1));
+        !world.decisions("skipped_typing", None).is_empty()
+            || !world.decisions("fired", None).is_empty()
+    });
+    assert!(decided, "no decision while typing\n{}", world.diagnostics());
+    assert!(
+        !world.decisions("skipped_typing", Some("done")).is_empty(),
+        "{}",
+        world.diagnostics()
+    );
+    assert!(world.pushes().is_empty(), "{}", world.diagnostics());
+}
+
+/// The arguments that start each UI, and what its screen shows when ready.
+const CODEX_TUI: (&[&str], &str) = (
+    &[
+        "--dangerously-bypass-hook-trust",
+        "-a",
+        "on-request",
+        "-s",
+        "workspace-write",
+    ],
+    "Ask Codex to do anything",
+);
+const GEMINI_TUI: (&[&str], &str) = (&["--skip-trust"], "Type your message");
+
 mod approvals {
     use super::*;
+
+    #[test]
+    #[ignore = "end-to-end: needs the agents and tmux, see .ci/e2e-agents-setup.sh"]
+    fn codex_tui_typing_during_the_delay_skips_the_push() {
+        typing_during_the_delay_skips_the_push(Agent::Codex, CODEX_TUI.0, CODEX_TUI.1);
+    }
+
+    #[test]
+    #[ignore = "end-to-end: needs the agents and tmux, see .ci/e2e-agents-setup.sh"]
+    fn gemini_tui_typing_during_the_delay_skips_the_push() {
+        typing_during_the_delay_skips_the_push(Agent::Gemini, GEMINI_TUI.0, GEMINI_TUI.1);
+    }
 
     #[test]
     #[ignore = "end-to-end: needs the agents and tmux, see .ci/e2e-agents-setup.sh"]
