@@ -637,7 +637,7 @@ const CODEX_TUI: (&[&str], &str) = (
 );
 const GEMINI_TUI: (&[&str], &str) = (&["--skip-trust"], "Type your message");
 
-mod approvals {
+mod tui {
     use super::*;
 
     #[test]
