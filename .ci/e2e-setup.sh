@@ -4,7 +4,7 @@
 #   * the Claude Code CLI, pinned, into the git-ignored project-local directory .e2e/.
 # Prints the absolute path of the `claude` binary on stdout and writes it to .e2e/claude-path,
 # so a caller can run:
-#   CC_NOTIFY_E2E_CLAUDE="$(bash .ci/e2e-setup.sh)" cargo test -p cc-notify-cli --test e2e -- --ignored --test-threads=1
+#   CC_NOTIFY_E2E_CLAUDE="$(bash .ci/e2e-setup.sh)" cargo test -p cc-notify-cli --test tests e2e:: -- --ignored --test-threads=1
 set -euo pipefail
 
 CLAUDE_CODE_VERSION="2.1.328"

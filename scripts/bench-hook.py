@@ -467,9 +467,9 @@ def bench_deliverer(binary, work, runs):
             before = len(Recorder.arrivals)
             run_once([binary, "hook"], inputs["Stop"], env)
             state = json.loads((work / f"state/sessions/{session}.json").read_text())
-            plan = state["plan"]
-            due = (plan["scheduled_ms"] + plan["delay_ms"]) / 1e3
-            pid = state["state"]["pending"]["deliverer"]["pid"]
+            pending = state["state"]["pending"]
+            due = pending["fire_at_ms"] / 1e3
+            pid = pending["deliverer"]["pid"]
             scheduled = [r for r in read_log(work)
                          if r.get("session") == session and r["decision"] == "scheduled"]
             if "watching /dev/pts/" not in scheduled[-1]["reason"]:

@@ -29,6 +29,7 @@ fn ctx(now_ms: u64) -> Context {
         headless: false,
         transcript: None,
         progress: None,
+        progress_restarted: false,
     }
 }
 

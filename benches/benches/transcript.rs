@@ -1,6 +1,9 @@
 //! Transcript reading on synthetic transcripts of 1 MB, 100 MB and 1 GB (mostly multi-MB lines).
 //!
-//! * `tail/…`: [`last_turn`], the Stop-hook hot path; it should cost the same at every size.
+//! * `tail/…`: [`last_turn`], for a Stop whose turn started before cc-notify saw it; it should
+//!   cost the same at every size.
+//! * `reply/…`: [`last_reply`], the Stop-hook hot path (the state counted the turn's tool calls,
+//!   so only the final reply is read).
 //! * `scan/…`: [`scan_from`] offset 0, in bytes per second.
 //!
 //! `CC_NOTIFY_BENCH_QUICK=1` skips the 1 GB file (built once per run in a temp dir).
@@ -9,7 +12,7 @@ use std::hint::black_box;
 use std::path::PathBuf;
 
 use cc_notify_benches::write_transcript;
-use cc_notify_core::transcript::{last_turn, scan_from};
+use cc_notify_core::transcript::{last_reply, last_turn, scan_from};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 const MB: u64 = 1 << 20;
@@ -48,6 +51,14 @@ fn transcript(c: &mut Criterion) {
         });
     }
     tail.finish();
+
+    let mut reply = c.benchmark_group("reply");
+    for f in &fixtures {
+        reply.bench_function(f.name, |b| {
+            b.iter(|| last_reply(black_box(&f.path)).expect("reply"))
+        });
+    }
+    reply.finish();
 
     let mut scan = c.benchmark_group("scan");
     scan.sample_size(10);

@@ -6,87 +6,47 @@
 //! configuration and the notifier are read only once the push is due.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use cc_notify_core::decision_log::LogRecord;
+use cc_notify_core::delivery::Carrying;
 use cc_notify_core::engine::{self, FireVerdict};
-use cc_notify_core::presence::{PresenceConfig, Watch, WatchStep};
+use cc_notify_core::presence::{
+    Decision, Reason, Reminder, ReminderConfig, ReminderStep, WatchStep,
+};
 use cc_notify_core::store::StateDir;
-use cc_notify_core::{Activity, ActivityProbe, DecisionKind, NotifyError, tty};
+use cc_notify_core::{DecisionKind, Kind, Notification};
+use cc_notify_presence::{Env, Waiting, Watcher};
 
-use crate::notifiers::{self, Outcome};
+use crate::handoff::{self, Job, Watching};
+use crate::notifiers;
 use crate::runtime::{self, Runtime, now_ms};
-use crate::session_file::{self, Plan, SessionFile};
+use crate::session_file::{self, SessionFile};
 use crate::stop_signals::{StopSignals, Stopped};
 
-/// How often the terminal is sampled while waiting.
+/// How often the presence probes are read while waiting.
 const POLL: Duration = Duration::from_millis(500);
 
-/// What a deliverer watches while it waits. The hook passes it on the command line
-/// ([`Watching::to_args`]), so the waiting process reads no file and no configuration.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Watching {
-    /// When the push was scheduled (Unix ms).
-    pub scheduled_ms: u64,
-    /// How long to wait before sending, in ms.
-    pub delay_ms: u64,
-    /// How presence is judged.
-    pub presence: PresenceConfig,
-    /// The user's terminal, watched for typing; `None`: no typing check.
-    pub tty: Option<PathBuf>,
-    /// The terminal's activity when the push was scheduled.
-    pub baseline: Option<Activity>,
-}
-
-impl Watching {
-    /// The `deliver` options that carry it.
-    pub fn to_args(&self) -> Vec<OsString> {
-        let mut args: Vec<OsString> = vec![
-            "--scheduled-ms".into(),
-            self.scheduled_ms.to_string().into(),
-            "--delay-ms".into(),
-            self.delay_ms.to_string().into(),
-            "--typing-window-ms".into(),
-            self.presence.typing_window.as_millis().to_string().into(),
-            "--grace-ms".into(),
-            self.presence.grace.as_millis().to_string().into(),
-        ];
-        if let Some(tty) = &self.tty {
-            args.extend(["--tty".into(), tty.into()]);
-        }
-        if let Some(b) = self.baseline {
-            let last = b.last_input_ms.map_or("-".to_owned(), |t| t.to_string());
-            args.extend([
-                "--baseline".into(),
-                format!("{last}/{}", b.resolution_ms).into(),
-            ]);
-        }
-        args
-    }
-
-    /// Parses a `--baseline` value: `LAST_INPUT_MS/RESOLUTION_MS`, `-` for no input seen.
-    fn parse_baseline(v: &[u8]) -> Option<Activity> {
-        let slash = v.iter().position(|&b| b == b'/')?;
-        let (last, resolution) = (&v[..slash], &v[slash + 1..]);
-        Some(Activity {
-            last_input_ms: match last {
-                b"-" => None,
-                t => Some(number(t)?),
-            },
-            resolution_ms: number(resolution)?,
-        })
-    }
-}
+/// How often they are read while a reminder waits for the user to leave.
+const REMINDER_POLL: Duration = Duration::from_secs(2);
 
 /// How a wait ended.
 #[derive(Debug, PartialEq)]
 enum WaitEnd {
-    /// The push is due.
-    Due,
-    /// The user typed in the terminal: the push is dropped.
-    Typing,
+    /// The push is due; what presence said ("away: tmux session has no client attached").
+    Due {
+        /// What presence said.
+        why: String,
+        /// Why it is later than the hook said, when the grace watch held it.
+        held: Option<String>,
+    },
+    /// The user was there (what presence said): the push is dropped.
+    Typing(String),
+    /// The push is dropped (why): no reminder after a typing skip, or the agent no longer
+    /// waits for the answer a Needs-input push asks for.
+    Dropped(String),
     /// A stop signal arrived.
     Stopped(Stopped),
 }
@@ -94,7 +54,7 @@ enum WaitEnd {
 /// Entry point of the hidden `deliver` command.
 pub fn run(args: Vec<OsString>) -> ExitCode {
     crate::process::detach_self();
-    let Some((session, job)) = parse(&args) else {
+    let Some((session, job)) = handoff::parse(&args) else {
         return crate::usage_error(USAGE);
     };
     let (stop, stop_error) = match StopSignals::install() {
@@ -103,8 +63,11 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
     };
     // The wait comes before anything else: the process sleeps for most of its life, and code
     // and data it has not touched yet take no memory meanwhile. `None`: the progress sender.
-    let waited = match job {
-        Job::Push { push, watching } => Some((push, wait(&watching, &stop))),
+    let mut waited = match job {
+        Job::Push { push, watching } => {
+            let (end, watcher) = wait(&watching, &session, &stop);
+            Some((push, watching.needs_input, end, watcher))
+        }
         Job::Progress => None,
     };
     let (Some(dir), Ok(session)) = (runtime::open_state_dir(), session.into_string()) else {
@@ -113,7 +76,7 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
     let deliverer = Deliverer {
         dir: &dir,
         session: &session,
-        push: waited.as_ref().map(|(push, _)| *push),
+        push: waited.as_ref().map(|(push, ..)| *push),
     };
     if let Some(e) = stop_error {
         deliverer.log(
@@ -122,6 +85,44 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
             format!("cannot catch stop signals; a cancel will end this process unlogged: {e}"),
         );
     }
+    // After a typing skip the push stays pending (the next prompt cancels it as any other) while
+    // the second chance watches for the user to leave.
+    if let Some((_, needs_input, end, watcher)) = waited.as_mut()
+        && let WaitEnd::Typing(why) = end
+    {
+        let kind = if *needs_input {
+            Kind::NeedsInput
+        } else {
+            Kind::Done
+        };
+        deliverer.log(
+            DecisionKind::SkippedTyping,
+            Some(kind),
+            format!("skipped: {why}; a reminder follows if you leave"),
+        );
+        let still_pending = || {
+            deliverer
+                .with_session(|f| f.state.pending.as_ref().map(|p| p.id))
+                .flatten()
+                == deliverer.push
+        };
+        *end = second_chance(watcher, &stop, still_pending);
+    }
+    let waited = waited.map(|(push, needs_input, end, watcher)| {
+        // A Needs-input push is moot once the agent no longer waits (the dialog was answered,
+        // also within the terminal's 8-second blur).
+        let answered = needs_input
+            && matches!(end, WaitEnd::Due { .. })
+            && watcher.still_waiting() == Some(false);
+        let end = if answered {
+            WaitEnd::Dropped(
+                "not sent: the agent no longer waits for an answer (sessions registry)".into(),
+            )
+        } else {
+            end
+        };
+        (push, end)
+    });
     // From here on a stop ends the process wherever it is, a request included.
     if !matches!(waited, Some((_, WaitEnd::Stopped(_)))) {
         let (dir, session, push) = (dir.clone(), session.clone(), deliverer.push);
@@ -141,86 +142,97 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// What one `deliver` process does.
-enum Job {
-    /// Wait for, then send, the session's pending push `push`.
-    Push { push: u64, watching: Watching },
-    /// Send the session's queued progress pushes.
-    Progress,
-}
-
-/// Parses the command line the hook wrote. Plain byte matching rather than an option parser:
-/// this runs before the wait, and everything the process runs before it sleeps stays in its
-/// memory while it sleeps.
-fn parse(args: &[OsString]) -> Option<(OsString, Job)> {
-    let (mut session, mut push, mut progress) = (None, None, false);
-    let mut watching = Watching {
-        scheduled_ms: 0,
-        delay_ms: 0,
-        presence: PresenceConfig::default(),
-        tty: None,
-        baseline: None,
-    };
-    let mut args = args.iter();
-    while let Some(name) = args.next() {
-        if name == "--progress" {
-            progress = true;
-            continue;
+/// Waits the delay and the grace period while watching every presence probe the hook's
+/// environment offers (the terminal, tmux, X11, GNOME, logind).
+fn wait(watching: &Watching, session: &std::ffi::OsStr, stop: &StopSignals) -> (WaitEnd, Watcher) {
+    let env = if watching.presence_checked {
+        Env {
+            tty: watching.tty.clone(),
+            session_id: session.to_str().map(str::to_owned),
+            ..Env::from_vars()
         }
-        let value = args.next()?;
-        let v = value.as_encoded_bytes();
-        match name.as_encoded_bytes() {
-            b"--session" => session = Some(value.clone()),
-            b"--push" => push = Some(number(v)?),
-            b"--scheduled-ms" => watching.scheduled_ms = number(v)?,
-            b"--delay-ms" => watching.delay_ms = number(v)?,
-            b"--typing-window-ms" => {
-                watching.presence.typing_window = Duration::from_millis(number(v)?);
-            }
-            b"--grace-ms" => watching.presence.grace = Duration::from_millis(number(v)?),
-            b"--tty" => watching.tty = Some(PathBuf::from(value)),
-            b"--baseline" => watching.baseline = Some(Watching::parse_baseline(v)?),
-            _ => return None,
-        }
-    }
-    let job = match (push, progress) {
-        (Some(push), false) => Job::Push { push, watching },
-        (None, true) => Job::Progress,
-        _ => return None,
+    } else {
+        Env::default()
     };
-    Some((session?, job))
-}
-
-/// A non-negative decimal number.
-fn number(digits: &[u8]) -> Option<u64> {
-    if digits.is_empty() {
-        return None;
-    }
-    digits.iter().try_fold(0u64, |n, &d| {
-        let digit = d.checked_sub(b'0').filter(|&d| d < 10)?;
-        n.checked_mul(10)?.checked_add(u64::from(digit))
-    })
-}
-
-/// Waits the delay and the grace period while watching the terminal.
-fn wait(watching: &Watching, stop: &StopSignals) -> WaitEnd {
-    let probe = watching.tty.clone().map(tty::TtyProbe::new);
-    let baseline = watching.baseline.filter(|_| probe.is_some());
-    let mut watch = Watch::new(
+    let baseline = watching.baseline.filter(|_| watching.tty.is_some());
+    let waiting = if watching.needs_input {
+        Waiting::NeedsInput
+    } else {
+        Waiting::Done
+    };
+    let mut watcher = Watcher::new(
+        &env,
         baseline,
         watching.presence,
         watching.scheduled_ms,
         Duration::from_millis(watching.delay_ms),
+        waiting,
     );
     loop {
         let now = now_ms();
-        let sample = probe.as_ref().and_then(|p| p.sample().ok());
-        match watch.observe(now, sample) {
-            WatchStep::Send => return WaitEnd::Due,
-            WatchStep::Skip { .. } => return WaitEnd::Typing,
+        let step = watcher.poll(now);
+        let why = || {
+            watcher
+                .decision()
+                .map_or_else(String::new, |d| d.to_string())
+        };
+        match step {
+            WatchStep::Send => {
+                let held = held_note(watcher.decision(), watching);
+                return (WaitEnd::Due { why: why(), held }, watcher);
+            }
+            WatchStep::Skip { .. } => return (WaitEnd::Typing(why()), watcher),
             WatchStep::Wait { until_ms } => {
                 let left = Duration::from_millis(until_ms.saturating_sub(now));
                 if let Err(stopped) = stop.sleep(left.min(POLL).max(Duration::from_millis(10))) {
+                    return (WaitEnd::Stopped(stopped), watcher);
+                }
+            }
+        }
+    }
+}
+
+/// After a typing skip: watches (bounded) for the user to leave, and makes the push due again
+/// once they have ([`Reminder`]).
+/// `still_pending` tells whether the session still holds this push (no newer event replaced it,
+/// the session was not deleted).
+fn second_chance(
+    watcher: &mut Watcher,
+    stop: &StopSignals,
+    still_pending: impl Fn() -> bool,
+) -> WaitEnd {
+    let cfg = ReminderConfig::default();
+    let mut reminder = Reminder::new(now_ms(), cfg);
+    loop {
+        let now = now_ms();
+        if !still_pending() {
+            return WaitEnd::Dropped(
+                "no reminder: superseded by a newer event of the session, or the session ended"
+                    .into(),
+            );
+        }
+        let readings = watcher.read();
+        match reminder.observe(now, &readings) {
+            ReminderStep::Send => {
+                let why = reminder.reason().map_or_else(String::new, |reason| {
+                    cc_notify_core::presence::Decision { at_ms: now, reason }.to_string()
+                });
+                return WaitEnd::Due {
+                    why: format!("reminder after a typing skip, {why}"),
+                    held: None,
+                };
+            }
+            ReminderStep::GiveUp => {
+                return WaitEnd::Dropped(format!(
+                    "no reminder: still at the keyboard {} s after the typing skip",
+                    cfg.watch_for.as_secs()
+                ));
+            }
+            ReminderStep::Wait { until_ms } => {
+                let left = Duration::from_millis(until_ms.saturating_sub(now));
+                if let Err(stopped) =
+                    stop.sleep(left.clamp(Duration::from_millis(10), REMINDER_POLL))
+                {
                     return WaitEnd::Stopped(stopped);
                 }
             }
@@ -228,12 +240,26 @@ fn wait(watching: &Watching, stop: &StopSignals) -> WaitEnd {
     }
 }
 
-const USAGE: &str = "deliver: --session ID (--push N | --progress)";
-
-/// The first 120 characters of a body, on one line.
-fn preview(body: &str) -> String {
-    cc_notify_core::text::truncate_chars(body, 120).replace('\n', " ")
+/// What to log when the grace watch held a push past its delay (the hook's "push in N s"
+/// said otherwise): how long, and why.
+fn held_note(decision: Option<Decision>, watching: &Watching) -> Option<String> {
+    let decision = decision?;
+    let Reason::Idle {
+        after_grace: true, ..
+    } = decision.reason
+    else {
+        return None;
+    };
+    let due = watching.scheduled_ms.saturating_add(watching.delay_ms);
+    Some(format!(
+        "held {} s past its {} s delay: input shortly before it was due started a grace watch \
+         ([timing] grace); {decision}",
+        decision.at_ms.saturating_sub(due) / 1000,
+        watching.delay_ms / 1000
+    ))
 }
+
+const USAGE: &str = "deliver: --session ID (--push N | --progress)";
 
 struct Deliverer<'a> {
     dir: &'a StateDir,
@@ -243,11 +269,11 @@ struct Deliverer<'a> {
 }
 
 impl Deliverer<'_> {
-    fn log(&self, decision: DecisionKind, plan: Option<&Plan>, reason: String) {
+    fn log(&self, decision: DecisionKind, kind: Option<Kind>, reason: String) {
         let mut rec = LogRecord::new(now_ms(), decision, reason);
         rec.session = Some(self.session.to_owned());
         rec.push_id = self.push;
-        rec.kind = plan.map(|p| p.notification.kind);
+        rec.kind = kind;
         runtime::log(self.dir, rec);
     }
 
@@ -277,7 +303,6 @@ impl Deliverer<'_> {
     /// same moment sees no sender and starts a new one).
     fn send_progress(&self) {
         let rt = Runtime::load_for_hook(self.dir, now_ms(), None);
-        let notifier = notifiers::build(&rt.config);
         loop {
             let next = self.with_session(|file| {
                 if file.progress_queue.is_empty() {
@@ -288,126 +313,108 @@ impl Deliverer<'_> {
                 }
             });
             let Some(Some(n)) = next else { return };
-            let name = notifier.name();
-            let outcome = notifiers::deliver(self.dir, &rt.config, notifier.as_ref(), &n);
-            let (decision, reason) = match outcome {
-                Outcome::Sent(_) => (
-                    DecisionKind::Fired,
-                    format!("progress sent via {name}: {}", preview(&n.body)),
-                ),
-                Outcome::Held(mark) => (
+            if let Some(why) = crate::mute::silenced_now(self.dir, &rt.config, &n) {
+                self.log(
                     DecisionKind::Suppressed,
-                    format!(
-                        "progress not sent: {name} refused earlier ({})",
-                        mark.reason
-                    ),
-                ),
-                Outcome::Queued(e) => (
-                    DecisionKind::Queued,
-                    format!("progress push kept for a retry: {e}"),
-                ),
-                Outcome::Refused(e) => (
-                    DecisionKind::Failed,
-                    format!("progress push refused via {name}: {e}"),
-                ),
-            };
-            let mut rec = LogRecord::new(now_ms(), decision, reason);
-            rec.session = Some(self.session.to_owned());
-            rec.kind = Some(n.kind);
-            runtime::log(self.dir, rec);
+                    Some(n.kind),
+                    format!("silenced: {why}"),
+                );
+                continue;
+            }
+            notifiers::deliver_all(self.dir, &rt.config, &n, Carrying::Progress, &|d, why| {
+                self.log(d, Some(n.kind), why);
+            });
         }
     }
 
     /// After the wait: logs a stop or a skip, or re-checks the session and sends.
     fn finish(&self, push: u64, waited: WaitEnd) {
-        match waited {
+        let presence = match waited {
             // A cancelling hook has cleared the push already. After any other stop the push
             // still looks pending until the session's next event replaces it, and `status`
             // flags its delivery process as gone. Nothing here takes the session lock: cancels
             // come with every prompt, and the hooks then running must not wait on this.
             WaitEnd::Stopped(stopped) => return self.stopped(stopped),
-            WaitEnd::Typing => {
-                let plan = self.with_session(|f| f.drop_push(push)).flatten();
+            WaitEnd::Typing(why) => {
+                let dropped = self.with_session(|f| f.drop_push(push)).flatten();
                 return self.log(
                     DecisionKind::SkippedTyping,
-                    plan.as_ref(),
-                    "skipped: the user is typing in the terminal".into(),
+                    dropped.map(|p| p.kind()),
+                    format!("skipped: {why}"),
                 );
             }
-            WaitEnd::Due => {}
-        }
+            WaitEnd::Dropped(why) => {
+                let dropped = self.with_session(|f| f.drop_push(push)).flatten();
+                return self.log(DecisionKind::Cancelled, dropped.map(|p| p.kind()), why);
+            }
+            WaitEnd::Due { why, held } => {
+                if let Some(note) = held {
+                    self.log(DecisionKind::Scheduled, None, note);
+                }
+                why
+            }
+        };
         let rt = Runtime::load_for_hook(self.dir, now_ms(), None);
         // Re-check the session right before sending: a newer prompt cancels the push even if
         // its signal never arrived.
         let checked = self.with_session(|f| {
-            let plan = f.plan.clone().filter(|p| p.push_id == push);
-            let verdict = engine::fire_check(&f.state, push, now_ms(), &rt.engine);
-            if verdict != FireVerdict::Fire || plan.is_none() {
-                f.drop_push(push);
-            }
-            (verdict, plan)
+            let reply_file = engine::reply_file(&f.state, push).map(Path::to_path_buf);
+            let verdict = engine::fire_check(&mut f.state, push, now_ms(), &rt.engine);
+            (verdict, reply_file)
         });
-        let (verdict, plan) = checked.unwrap_or((FireVerdict::SessionGone, None));
-        let (decision, why_not) = match (verdict, &plan) {
-            (FireVerdict::Fire, Some(plan)) => return self.send(push, plan, &rt),
-            (FireVerdict::Fire, None) => (
-                DecisionKind::Error,
-                "not sent: the session holds no plan for this push",
-            ),
-            (FireVerdict::RateLimited, _) => (
+        let (verdict, reply_file) = checked.unzip();
+        let (decision, kind, why_not) = match verdict {
+            Some(FireVerdict::Fire(n)) => {
+                let n = late_reply(n, reply_file.flatten().as_deref(), rt.engine.redact);
+                if !self.silenced(push, &n, &rt) {
+                    self.send(push, &n, &rt, &presence);
+                }
+                return;
+            }
+            Some(FireVerdict::RateLimited) => (
                 DecisionKind::RateLimited,
+                Some(Kind::Done),
                 "another Done push went out moments ago",
             ),
-            (FireVerdict::Superseded, _) => (
+            Some(FireVerdict::Superseded) => (
                 DecisionKind::Cancelled,
+                None,
                 "superseded by a newer event of the session",
             ),
-            (FireVerdict::SessionGone, _) => (DecisionKind::Cancelled, "the session is gone"),
+            // Sessions the user ended cancel their push; any other end lets it complete, so the
+            // file is gone only once nothing of it waits.
+            None => (DecisionKind::Cancelled, None, "the session is gone"),
         };
-        self.log(decision, plan.as_ref(), why_not.into());
+        self.log(decision, kind, why_not.into());
     }
 
-    fn send(&self, push: u64, plan: &Plan, rt: &Runtime) {
-        let notifier = notifiers::build(&rt.config);
-        let late = late_reply(plan, rt.engine.redact);
-        let n = late.as_ref().unwrap_or(&plan.notification);
-        let name = notifier.name().to_owned();
-        let outcome = notifiers::deliver(self.dir, &rt.config, notifier.as_ref(), n);
-        let (decision, reason, delivered) = match outcome {
-            Outcome::Sent(receipt) => {
-                let mut detail = format!("sent via {name}: “{}” — {}", n.title, preview(&n.body));
-                if let Some(id) = receipt.request_id {
-                    detail.push_str(&format!(" (request {id})"));
-                }
-                (DecisionKind::Fired, detail, true)
-            }
-            Outcome::Held(mark) => (
-                DecisionKind::Suppressed,
-                format!(
-                    "not sent: {name} refused earlier ({}); fix the configuration, then run `cc-notify doctor`",
-                    mark.reason
-                ),
-                false,
-            ),
-            Outcome::Queued(e) => (
-                DecisionKind::Queued,
-                format!("temporary failure via {name}, kept for the next delivery: {e}"),
-                false,
-            ),
-            Outcome::Refused(e @ NotifyError::QuotaExhausted { .. }) => (
-                DecisionKind::Failed,
-                format!("{name} refused: {e}; pushes are held until then"),
-                false,
-            ),
-            Outcome::Refused(e) => (
-                DecisionKind::Failed,
-                format!(
-                    "permanent failure via {name}, no more pushes until the configuration changes: {e}"
-                ),
-                false,
-            ),
+    /// Whether a mute or quiet hours silence `n` now; if so the push is dropped and logged.
+    fn silenced(&self, push: u64, n: &Notification, rt: &Runtime) -> bool {
+        let Some(why) = crate::mute::silenced_now(self.dir, &rt.config, n) else {
+            return false;
         };
-        self.log(decision, Some(plan), reason);
+        self.log(
+            DecisionKind::Suppressed,
+            Some(n.kind),
+            format!("silenced: {why}"),
+        );
+        self.with_session(|f| f.drop_push(push));
+        true
+    }
+
+    /// Sends `n` to every backend routing gives its kind, each on its own (see
+    /// [`notifiers::deliver_all`]); the push counts as delivered when any backend took it.
+    /// `presence` (what the probes said) goes into each log line.
+    fn send(&self, push: u64, n: &Notification, rt: &Runtime, presence: &str) {
+        let delivered =
+            notifiers::deliver_all(self.dir, &rt.config, n, Carrying::Push, &|d, why| {
+                let why = if presence.is_empty() {
+                    why
+                } else {
+                    format!("{why} [{presence}]")
+                };
+                self.log(d, Some(n.kind), why);
+            });
         self.with_session(|f| {
             if delivered {
                 engine::mark_delivered(&mut f.state, push, n.kind, now_ms());
@@ -417,109 +424,97 @@ impl Deliverer<'_> {
     }
 }
 
-/// The plan's push with the reply read from its `reply_file`, when it was planned without one
-/// and the file now holds it.
-fn late_reply(plan: &Plan, redact: bool) -> Option<cc_notify_core::Notification> {
-    let file = plan.reply_file.as_ref()?;
-    if !plan.notification.body.is_empty() {
-        return None;
+/// `n` with the reply read from `reply_file` when it was scheduled without one and the file
+/// now holds it: an agent that writes its reply only after its hook ran (Copilot's session
+/// file).
+fn late_reply(n: Notification, reply_file: Option<&Path>, redact: bool) -> Notification {
+    let Some(file) = reply_file.filter(|_| n.body.is_empty()) else {
+        return n;
+    };
+    match cc_notify_core::agent::copilot::read_reply(file) {
+        Some(reply) => Notification {
+            body: cc_notify_core::render::body(&reply, redact),
+            ..n
+        },
+        None => n,
     }
-    let reply = cc_notify_core::agent::copilot::read_reply(file)?;
-    let mut n = plan.notification.clone();
-    n.body = cc_notify_core::render::body(&reply, redact);
-    Some(n)
 }
 
 #[cfg(test)]
 mod tests {
+    use cc_notify_core::presence::Reason;
+
     use super::*;
 
     #[test]
     fn a_reply_written_after_the_hook_is_read_at_send_time() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("events.jsonl");
-        let mut plan = Plan {
-            push_id: 1,
-            notification: cc_notify_core::Notification::new(cc_notify_core::Kind::Done, "t", ""),
-            scheduled_ms: 0,
-            delay_ms: 0,
-            reply_file: Some(file.clone()),
-        };
+        let planned = Notification::new(Kind::Done, "t", "");
         // Not written yet: the push goes as planned.
-        assert_eq!(late_reply(&plan, true), None);
+        assert_eq!(late_reply(planned.clone(), Some(&file), true), planned);
         std::fs::write(
             &file,
             "{\"type\":\"assistant.message\",\"data\":{\"content\":\"All green.\"}}\n",
         )
         .unwrap();
-        assert_eq!(late_reply(&plan, true).unwrap().body, "All green.");
+        assert_eq!(
+            late_reply(planned.clone(), Some(&file), true).body,
+            "All green."
+        );
         // A push that has its text keeps it.
-        plan.notification.body = "Already said.".into();
-        assert_eq!(late_reply(&plan, true), None);
+        let said = Notification::new(Kind::Done, "t", "Already said.");
+        assert_eq!(late_reply(said.clone(), Some(&file), true), said);
     }
 
-    fn parsed(watching: &Watching) -> Watching {
-        let mut args: Vec<OsString> =
-            vec!["--session".into(), "s".into(), "--push".into(), "7".into()];
-        args.extend(watching.to_args());
-        match parse(&args) {
-            Some((session, Job::Push { push, watching })) => {
-                assert_eq!((session.to_str(), push), (Some("s"), 7));
-                watching
-            }
+    fn watching(scheduled_ms: u64, delay_ms: u64) -> Watching {
+        let args: Vec<OsString> = [
+            "--session",
+            "s",
+            "--push",
+            "1",
+            "--scheduled-ms",
+            &scheduled_ms.to_string(),
+            "--delay-ms",
+            &delay_ms.to_string(),
+            "--typing-window-ms",
+            "10000",
+            "--grace-ms",
+            "1000",
+        ]
+        .iter()
+        .map(OsString::from)
+        .collect();
+        match handoff::parse(&args) {
+            Some((_, Job::Push { watching, .. })) => watching,
             _ => panic!("not parsed as a push"),
         }
     }
 
     #[test]
-    fn what_to_watch_survives_the_command_line() {
-        let full = Watching {
-            scheduled_ms: 1_763_700_000_123,
-            delay_ms: 45_000,
-            presence: PresenceConfig {
-                typing_window: Duration::from_secs(12),
-                grace: Duration::from_secs(3),
+    fn a_push_held_by_the_grace_watch_says_why_it_is_late() {
+        let w = watching(100_000, 0);
+        let held = Decision {
+            at_ms: 101_200,
+            reason: Reason::Idle {
+                sharpest: None,
+                after_grace: true,
             },
-            tty: Some(PathBuf::from("/dev/pts/7")),
-            baseline: Some(Activity {
-                last_input_ms: Some(1_763_699_990_000),
-                resolution_ms: 8_000,
-            }),
         };
-        assert_eq!(parsed(&full), full);
-        let never_typed = Watching {
-            baseline: Some(Activity {
-                last_input_ms: None,
-                resolution_ms: 8_000,
-            }),
-            ..full.clone()
+        let note = held_note(Some(held), &w).expect("a note on the late push");
+        assert!(
+            note.starts_with("held 1 s past its 0 s delay") && note.contains("[timing] grace"),
+            "{note}"
+        );
+        // Without a grace watch the push goes out when the hook said, with nothing to explain.
+        let on_time = Decision {
+            at_ms: 100_000,
+            reason: Reason::Idle {
+                sharpest: None,
+                after_grace: false,
+            },
         };
-        assert_eq!(parsed(&never_typed), never_typed);
-        let no_terminal = Watching {
-            tty: None,
-            baseline: None,
-            ..full
-        };
-        assert_eq!(parsed(&no_terminal), no_terminal);
-    }
-
-    #[test]
-    fn a_malformed_command_line_is_refused() {
-        for bad in [
-            &["--session", "s"][..],
-            &["--session", "s", "--push", "x"],
-            &["--session", "s", "--push", "1", "--progress"],
-            &["--session", "s", "--push", "1", "--baseline", "5"],
-            &["--session", "s", "--push", "1", "--baseline", "-/"],
-            &["--session", "s", "--push", "-1"],
-            &["--session", "s", "--push", "99999999999999999999"],
-            &["--session", "s", "--push", ""],
-            &["--session", "s", "--push"],
-            &["--session", "s", "--push", "1", "--delay", "5"],
-            &["--push", "1"],
-        ] {
-            let args: Vec<OsString> = bad.iter().map(OsString::from).collect();
-            assert!(parse(&args).is_none(), "{bad:?}");
-        }
+        assert_eq!(held_note(Some(on_time), &w), None);
+        assert_eq!(held_note(None, &w), None);
     }
 }

@@ -2,7 +2,6 @@
 //! hook binary, the turn engine, detached delivery processes — with delays scaled down, into
 //! the local notifier, and prints the timeline. No credentials, no Claude Code, no network.
 
-use std::ffi::OsString;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
@@ -12,7 +11,7 @@ use cc_notify_core::DecisionKind;
 use cc_notify_core::decision_log::{self, LogRecord};
 use cc_notify_core::store::StateDir;
 
-use crate::report::format_record;
+use crate::log_view::format_record;
 
 /// Hook events recorded from a real Claude Code 2.1.328 session, with their spacing.
 const RECORDING: &str = include_str!("../demo/session.jsonl");
@@ -36,13 +35,7 @@ struct Step {
 }
 
 /// Runs the demo.
-pub fn run(args: Vec<OsString>) -> ExitCode {
-    if let Some(arg) = args.first() {
-        return crate::usage_error(format!(
-            "demo takes no arguments, got {}",
-            arg.to_string_lossy()
-        ));
-    }
+pub fn run() -> ExitCode {
     let root = std::env::temp_dir().join(format!("cc-notify-demo-{}", std::process::id()));
     let result = replay(&root);
     let _ = std::fs::remove_dir_all(&root);

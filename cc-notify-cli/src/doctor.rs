@@ -1,21 +1,19 @@
 //! `cc-notify doctor`: one line per check, ✓ or ✗, and what to do about each ✗.
 
-use std::ffi::OsString;
 use std::process::ExitCode;
 
-use cc_notify_core::decision_log;
+use cc_notify_core::decision_log::{self, LogRecord};
 use cc_notify_core::store::{self, StateDir};
-use cc_notify_core::{DecisionKind, tty};
+use cc_notify_core::{DecisionKind, NotifyError, tty};
 
 use crate::runtime::{self, now_ms};
-use crate::{config, delivery_health, notifiers, settings};
+use crate::{config, notifiers, outbox, settings};
 
 /// How far back `doctor` looks for failures.
 const RECENT_MS: u64 = 24 * 3600 * 1000;
 
 struct Report {
     broken: bool,
-    config_broken: bool,
 }
 
 impl Report {
@@ -35,17 +33,8 @@ impl Report {
 }
 
 /// Runs every check; exit 1 when something is broken.
-pub fn run(args: Vec<OsString>) -> ExitCode {
-    if let Some(arg) = args.first() {
-        return crate::usage_error(format!(
-            "doctor takes no arguments, got {}",
-            arg.to_string_lossy()
-        ));
-    }
-    let mut r = Report {
-        broken: false,
-        config_broken: false,
-    };
+pub fn run() -> ExitCode {
+    let mut r = Report { broken: false };
 
     // 1. Configuration.
     let config = match config::config_path() {
@@ -61,10 +50,7 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
                 if loaded.existed {
                     r.ok(&format!("config {} is valid", path.display()));
                     if let Ok(false) = config::is_private(&path) {
-                        r.warn(
-                            &format!("config {} is readable by other users and may hold your Pushover token", path.display()),
-                            &format!("chmod 600 {}", path.display()),
-                        );
+                        r.warn(&config::readable_warning(&path), "only you should read it");
                     }
                 } else {
                     r.info(&format!(
@@ -78,7 +64,6 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
                 loaded.config
             }
             Err(e) => {
-                r.config_broken = true;
                 r.fail(
                     &format!("config error: {e}"),
                     "fix that key; until then the hook uses the defaults",
@@ -88,35 +73,44 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
         },
     };
 
-    // 2. Notifier and credentials.
-    match notifiers::pushover(&config) {
-        None => r.info(
-            "no Pushover credentials: pushes go to the desktop (when there is one) and the log; \
-             to get them on your phone, set [pushover] token and user in the config \
-             or CC_NOTIFY_PUSHOVER_TOKEN / CC_NOTIFY_PUSHOVER_USER",
-        ),
-        Some(Err(e)) => r.fail(
-            &format!("Pushover: {e}"),
-            "check [pushover] token and user: each is 30 letters and digits",
-        ),
-        Some(Ok(p)) => match p.validate_user() {
-            Ok(info) => r.ok(&format!(
-                "Pushover credentials valid; active devices: {}",
-                info.devices.join(", ")
-            )),
-            Err(e) if e.is_transient() => r.warn(
-                &format!("Pushover not reachable now: {e}"),
-                "check the network; pushes are retried",
-            ),
-            Err(e) => r.fail(
-                &format!("Pushover refused the credentials: {e}"),
-                "copy the user key and application token again from pushover.net",
-            ),
-        },
+    // Phone approvals: what they are trusted with.
+    for (ok, line) in crate::approve::doctor_lines(&config) {
+        if ok {
+            r.info(&line)
+        } else {
+            r.fail(
+                &line,
+                "set [ntfy] topic (and url, token), or turn [approvals] off",
+            )
+        }
     }
 
-    // 3. Hooks registered with Claude Code.
+    // 2. Backends and their credentials.
+    let configured = config.backends();
+    if configured.is_empty() {
+        r.info(
+            "no backend configured: pushes go to the desktop (when there is one) and the log; \
+             to get them on your phone, set [pushover] token and user in the config \
+             or CC_NOTIFY_PUSHOVER_TOKEN / CC_NOTIFY_PUSHOVER_USER (or [ntfy] topic, \
+             [telegram], [webhook], [command]; see the README's Backends)",
+        );
+    }
+    for name in &configured {
+        match *name {
+            "pushover" => check_pushover(&mut r, &config),
+            other => check_backend(&mut r, &config, other),
+        }
+    }
+    for unused in notifiers::routing(&config).unused(&configured) {
+        r.warn(
+            &format!("{unused} is configured but [routing] sends it no kind of push"),
+            &format!("add \"{unused}\" to a kind in [routing], or remove its section"),
+        );
+    }
+
+    // 3. Hooks registered with Claude Code (in settings files; plugins are checked next).
     check_hooks(&mut r);
+    // 3b. Plugins: the place for the check of cc-notify installed as a Claude Code plugin.
 
     // 4. State directory.
     let dir = match store::state_dir_from_env() {
@@ -153,49 +147,194 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
 
     // 6. The notifier's health and recent failures.
     if let Some(dir) = &dir {
-        if let Some(mark) = delivery_health::active_failure(dir, &config) {
-            r.fail(
-                &format!(
-                    "pushes are held {}: the notifier refused them ({})",
-                    mark.until_text(),
-                    mark.reason
-                ),
-                "fix the Pushover settings (token, user key, device); the next push tries again",
-            );
+        for slot in notifiers::slots(&config) {
+            if let Some(mark) = outbox::active_failure(dir, &slot) {
+                r.fail(
+                    &format!(
+                        "pushes are held {}: {} refused them ({})",
+                        mark.until_text(),
+                        slot.name,
+                        mark.reason
+                    ),
+                    &format!(
+                        "fix the {} settings ({}); the next push tries again",
+                        slot.name,
+                        config::model::required_keys(&slot.name)
+                    ),
+                );
+            }
+            let queued = outbox::queued(dir, &slot);
+            if queued > 0 {
+                r.warn(
+                    &format!(
+                        "{queued} push(es) wait in the outbox of {} after temporary failures",
+                        slot.name
+                    ),
+                    "they are sent with the next push; check the network if this number grows",
+                );
+            }
         }
-        let queued = delivery_health::queued(dir);
-        if queued > 0 {
-            r.warn(
-                &format!("{queued} push(es) wait in the outbox after temporary failures"),
-                "they are sent with the next push; check the network if this number grows",
-            );
-        }
-        let now = now_ms();
-        let recent: Vec<_> = decision_log::read_last(dir, 500)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|rec| now.saturating_sub(rec.ts_ms) < RECENT_MS)
-            .filter(|rec| matches!(rec.decision, DecisionKind::Failed | DecisionKind::Error))
-            .collect();
-        match recent.last() {
-            None => r.ok("no failures in the last 24 hours"),
-            Some(last) => r.fail(
-                &format!(
-                    "{} failure(s) in the last 24 hours; latest: {}",
-                    recent.len(),
-                    last.reason
-                ),
-                "`cc-notify log` shows them in context",
-            ),
+        recent_failures(&mut r, dir);
+        // Mutes and quiet hours: not broken, but the first answer to "no push came".
+        for line in crate::mute::status_lines(dir, &config) {
+            r.warn(&line, "`cc-notify unmute`, or change [quiet] in the config");
         }
     }
 
-    if r.config_broken {
-        ExitCode::from(2)
-    } else if r.broken {
+    if r.broken {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// Pushover: the credentials, checked with the service's `users/validate.json`.
+fn check_pushover(r: &mut Report, config: &config::Config) {
+    let pushover = cc_notify_pushover::Pushover::new(config.pushover.clone());
+    match pushover {
+        Err(e) => r.fail(
+            &format!("Pushover: {e}"),
+            "check [pushover] token and user: each is 30 letters and digits",
+        ),
+        Ok(p) => match p.validate_user() {
+            Ok(info) => r.ok(&format!(
+                "Pushover credentials valid; active devices: {}",
+                info.devices.join(", ")
+            )),
+            Err(e) if e.is_transient() => r.warn(
+                &format!("Pushover not reachable now: {e}"),
+                "check the network; pushes are retried",
+            ),
+            // The endpoint has no users/validate.json (a gateway or proxy at a custom api_url):
+            // that says nothing about the keys.
+            Err(NotifyError::Rejected {
+                status: Some(404), ..
+            }) => r.warn(
+                &format!(
+                    "cannot validate the credentials here: {} has no users/validate.json \
+                     (HTTP 404)",
+                    config.pushover.api_url
+                ),
+                "`cc-notify send \"test\"` shows whether pushes get through",
+            ),
+            Err(e) => r.fail(
+                &format!("Pushover refused the credentials: {e}"),
+                "copy the user key and application token again from pushover.net",
+            ),
+        },
+    }
+}
+
+/// Any other backend: its configuration, then the check its service offers (ntfy's health
+/// endpoint, Telegram's getMe, the desktop daemon's server information, the command on
+/// `$PATH`); a webhook offers none.
+fn check_backend(r: &mut Report, config: &config::Config, name: &str) {
+    use cc_notify_backends::{Command, Desktop, Ntfy, Telegram, Webhook};
+    let fix_config = format!("check {} in the config", config::model::required_keys(name));
+    let checked: Result<Result<String, NotifyError>, String> = match name {
+        "ntfy" => Ntfy::from_config(&config.ntfy)
+            .map(|b| {
+                b.check()
+                    .map(|()| format!("ntfy server {} is up", config.ntfy.url))
+            })
+            .map_err(|e| e.to_string()),
+        "telegram" => Telegram::from_config(&config.telegram)
+            .map(|b| {
+                b.check()
+                    .map(|bot| format!("Telegram bot {bot} accepted the token"))
+            })
+            .map_err(|e| e.to_string()),
+        "desktop" => Desktop::from_config(
+            &config.desktop,
+            runtime::env_var("DBUS_SESSION_BUS_ADDRESS").as_deref(),
+        )
+        .map(|b| {
+            b.server_information()
+                .map(|[name, _, version, _]| format!("desktop notifications by {name} {version}"))
+        })
+        .map_err(|e| e.to_string()),
+        "command" => Command::from_config(&config.command)
+            .map(|b| {
+                b.check(runtime::env_var("PATH").as_deref())
+                    .map(|p| format!("command {} is executable", p.display()))
+            })
+            .map_err(|e| e.to_string()),
+        "webhook" => Webhook::from_config(&config.webhook)
+            .map(|_| {
+                Ok("webhook configured (a webhook offers no check; \
+                    `cc-notify send --to webhook \"test\"` tries it)"
+                    .to_owned())
+            })
+            .map_err(|e| e.to_string()),
+        other => Err(format!("unknown backend {other:?}")),
+    };
+    match checked {
+        Err(e) => r.fail(&format!("{name}: {e}"), &fix_config),
+        Ok(Ok(what)) => r.ok(&what),
+        Ok(Err(e)) if e.is_transient() => r.warn(
+            &format!("{name} not reachable now: {e}"),
+            "check the network (or the service); pushes are retried",
+        ),
+        Ok(Err(e)) => r.fail(&format!("{name} refused: {e}"), &fix_config),
+    }
+}
+
+/// Hook input that is not an event, as the hook logs it: no event name, and the reason the
+/// hook gives when it cannot read or parse its stdin.
+fn is_bad_input(rec: &LogRecord) -> bool {
+    rec.decision == DecisionKind::Error
+        && rec.event.is_none()
+        && (rec.reason.starts_with("cannot read hook input")
+            || rec.reason.ends_with("; event ignored"))
+}
+
+/// The last day's failures. A run of `cc-notify hook` with input that is not an event (by
+/// hand, from a script) is a warning when hooks ran fine after it; it is a broken setup only
+/// when nothing but bad input has come in since.
+fn recent_failures(r: &mut Report, dir: &StateDir) {
+    let now = now_ms();
+    let recent: Vec<LogRecord> = decision_log::read_last(dir, 500)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|rec| now.saturating_sub(rec.ts_ms) < RECENT_MS)
+        .collect();
+    let (bad_input, failures): (Vec<&LogRecord>, Vec<&LogRecord>) = recent
+        .iter()
+        .filter(|rec| matches!(rec.decision, DecisionKind::Failed | DecisionKind::Error))
+        .partition(|rec| is_bad_input(rec));
+    match failures.last() {
+        None => r.ok("no failures in the last 24 hours"),
+        Some(last) => r.fail(
+            &format!(
+                "{} failure(s) in the last 24 hours; latest: {}",
+                failures.len(),
+                last.reason
+            ),
+            "`cc-notify log` shows them in context; `cc-notify log --clear` once fixed",
+        ),
+    }
+    let Some(last_bad) = bad_input.last() else {
+        return;
+    };
+    let worked_since = recent
+        .iter()
+        .any(|rec| rec.ts_ms >= last_bad.ts_ms && rec.event.is_some());
+    let what = format!(
+        "{} hook run(s) in the last 24 hours got input that is not a hook event; latest: {}",
+        bad_input.len(),
+        last_bad.reason
+    );
+    if worked_since || bad_input.len() < 3 {
+        r.warn(
+            &what,
+            "harmless if it was `cc-notify hook` run by hand; `cc-notify log --clear` forgets it",
+        );
+    } else {
+        r.fail(
+            &what,
+            "no hook event has been read since: check the hook command in Claude Code's settings \
+             (`cc-notify install` rewrites it)",
+        );
     }
 }
 

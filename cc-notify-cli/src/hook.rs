@@ -1,22 +1,25 @@
-//! `cc-notify hook`: what Claude Code runs for every registered event.
+//! `cc-notify hook`: what each coding agent runs for every registered event.
 //!
 //! Contract with Claude Code: drain stdin, print nothing on stdout, exit 0, never wait on the
-//! network or sleep. Every outcome — including bad input and broken config — is one line in
+//! network or sleep — except a `PermissionRequest` with `[approvals]` on, which
+//! [`approve`](crate::approve) may answer from the phone. Every outcome — including bad input and broken config — is one line in
 //! the decision log.
 
+use std::ffi::OsString;
 use std::path::Path;
 
 use cc_notify_core::agent::select;
 use cc_notify_core::decision_log::LogRecord;
-use cc_notify_core::engine::{self, Action, Context, TranscriptFacts};
+use cc_notify_core::engine::{self, Action, Context, TailDepth, TranscriptFacts};
 use cc_notify_core::event::{Agent, Event, EventKind};
+use cc_notify_core::state::Terminal;
 use cc_notify_core::store::StateDir;
 use cc_notify_core::{ActivityProbe, DecisionKind, transcript, tty};
 
-use crate::deliver::Watching;
+use crate::handoff::Watching;
 use crate::process;
 use crate::runtime::{self, Runtime, now_ms};
-use crate::session_file::{Plan, SessionFile};
+use crate::session_file::SessionFile;
 
 /// Files that silence a project when present in its working or project directory.
 pub const OPT_OUT_MARKERS: [&str; 2] = [".no-pushover", ".cc-notify-off"];
@@ -26,14 +29,14 @@ pub const OPT_OUT_MARKERS: [&str; 2] = [".no-pushover", ".cc-notify-off"];
 /// `args` are the words after `hook`: `--agent NAME` picks the agent's adapter (detected from
 /// the payload otherwise); a last word that is a JSON object is the payload (Codex's `notify`
 /// passes it so), and stdin is then left alone.
-pub fn run(args: &[std::ffi::OsString]) {
+pub fn run(args: &[OsString]) {
     let (agent, argument) = hook_args(args);
     // Drain stdin to EOF whatever it holds (exiting early gives the agent an EPIPE), keeping
     // only the fields the adapter reads: a tool's megabytes of output pass through a fixed
     // buffer.
     let read = match &argument {
         Some(json) => Ok(json.clone()),
-        None => select::read_document(agent, std::io::stdin().lock()),
+        None => crate::approve::read_document(agent, std::io::stdin().lock()),
     };
     let now = now_ms();
     let Some(dir) = runtime::open_state_dir() else {
@@ -73,14 +76,18 @@ pub fn run(args: &[std::ffi::OsString]) {
             return;
         }
     };
-    drop(input);
     let rt = Runtime::load_for_hook(&dir, now, Some(&event));
+    // A permission dialog answered from the phone (`[approvals]`), or the end of one.
+    if crate::approve::dispatch(&dir, &rt, &event, &input) {
+        return;
+    }
+    drop(input);
     handle(&dir, &rt, &event, reply_file, now);
 }
 
 /// `--agent NAME` (or `--agent=NAME`; an unknown name is detection's job) and a last word
 /// holding a JSON object.
-fn hook_args(args: &[std::ffi::OsString]) -> (Option<Agent>, Option<Vec<u8>>) {
+fn hook_args(args: &[OsString]) -> (Option<Agent>, Option<Vec<u8>>) {
     let mut agent = None;
     let mut words = args.iter().map(|a| a.as_encoded_bytes());
     while let Some(word) = words.next() {
@@ -128,16 +135,20 @@ fn handle(
     // Most events (every tool call) leave the state as it was: then there is nothing to save
     // (unless the file does not exist yet: `status` lists sessions by their files).
     let loaded = file.clone();
+    let needs = engine::needs(&file.state, event, &rt.engine);
+    let (progress, progress_restarted) = match needs.progress_from {
+        Some(offset) => progress_scan(dir, event, offset),
+        None => (None, false),
+    };
     let ctx = Context {
         now_ms: now,
-        silenced: matters_for_push(event) && silenced(event),
+        silenced: needs.opt_out && silenced(event),
         headless: std::env::var_os("CLAUDE_CODE_SESSION_ATTENDED").is_some_and(|v| v == "0"),
-        transcript: if engine::wants_transcript(&file.state, event) {
-            transcript_facts(event)
-        } else {
-            None
-        },
-        progress: progress_scan(dir, rt, event, &mut file),
+        transcript: needs
+            .transcript
+            .and_then(|depth| transcript_facts(event, depth)),
+        progress,
+        progress_restarted,
     };
     let (state, actions) = engine::step(std::mem::take(&mut file.state), event, &ctx, &rt.engine);
     file.state = state;
@@ -151,7 +162,6 @@ fn handle(
             format!("`{name}` is not an event cc-notify acts on; ignored"),
         );
     }
-    let mut forget = false;
     for action in actions {
         match action {
             Action::Cancel {
@@ -174,35 +184,19 @@ fn handle(
             } => {
                 runtime::log_event(dir, event, decision, kind, reason);
             }
-            Action::Schedule(plan) => {
-                // A session without a terminal has no typing to watch (and must not pick up
-                // whatever terminal an ancestor process happens to have).
-                let (tty, baseline) = if plan.presence_checked && !ctx.headless {
-                    presence_baseline()
-                } else {
-                    (None, None)
-                };
-                let push_id = plan.id;
-                let kind = plan.notification.kind;
-                let delay_ms = u64::try_from(plan.delay.as_millis()).unwrap_or(u64::MAX);
-                file.plan = Some(Plan {
-                    push_id,
-                    notification: plan.notification,
-                    scheduled_ms: now,
-                    delay_ms,
-                    reply_file: reply_file.clone(),
-                });
-                let watching = Watching {
-                    scheduled_ms: now,
-                    delay_ms,
-                    presence: rt.presence,
-                    tty: tty.clone(),
-                    baseline,
-                };
+            Action::Schedule(mut push) => {
+                if push.presence_checked {
+                    push.terminal = user_terminal();
+                }
+                let (push_id, kind) = (push.id, push.kind());
+                engine::attach_terminal(&mut file.state, push_id, push.terminal.clone());
+                engine::attach_reply_file(&mut file.state, push_id, reply_file.clone());
+                let watching = Watching::of(&push, rt.presence);
+                let delay_ms = watching.delay_ms;
                 match process::spawn_deliverer(&event.session_id, push_id, &watching) {
                     Ok(who) => {
                         engine::attach_deliverer(&mut file.state, push_id, who);
-                        let terminal = tty.map_or_else(
+                        let terminal = watching.tty.map_or_else(
                             || "no terminal found: no typing check".to_owned(),
                             |t| format!("watching {}", t.display()),
                         );
@@ -234,7 +228,7 @@ fn handle(
                 file.progress_queue.extend(notifications);
                 let running = file
                     .progress_sender
-                    .is_some_and(|p| tty::is_same_process(p.pid, p.start_time));
+                    .is_some_and(|p| crate::process::is_same_process(p.pid, p.start_time));
                 let outcome = if running {
                     "queued behind the progress sender already running".to_owned()
                 } else {
@@ -256,18 +250,13 @@ fn handle(
                     format!("{count} progress message(s): {outcome}"),
                 );
             }
-            Action::Forget => forget = true,
+            _ => {}
         }
     }
-    let saved = if forget {
-        if file.has_work() {
-            // A push is still due (e.g. `claude -p` ended): keep just enough for the deliverer,
-            // which removes the file when it is done.
-            file.ended = true;
-            guard.save(&file)
-        } else {
-            guard.remove()
-        }
+    // An ended session's file stays while a push of it is due (e.g. `claude -p` ended); the
+    // deliverer removes it when it is done.
+    let saved = if file.finished() {
+        guard.remove()
     } else if file == loaded && guard.path().is_file() {
         Ok(())
     } else {
@@ -276,22 +265,6 @@ fn handle(
     if let Err(e) = saved {
         fail("cannot save session state", &e);
     }
-}
-
-/// Events that can lead to a push; only they pay for the opt-out check.
-fn matters_for_push(event: &Event) -> bool {
-    matches!(
-        event.kind,
-        EventKind::TurnEnded { .. }
-            | EventKind::ApiError { .. }
-            | EventKind::NeedsInput { .. }
-            | EventKind::Notice { .. }
-            | EventKind::SessionEnded { .. }
-            | EventKind::ToolSucceeded { .. }
-            | EventKind::ToolFailed { .. }
-            | EventKind::ToolRoundFinished { .. }
-            | EventKind::SubagentEnded { .. }
-    )
 }
 
 /// Whether an opt-out marker exists in the session's cwd or project directory.
@@ -309,9 +282,13 @@ fn has_marker(dir: &Path) -> bool {
         .any(|m| std::fs::symlink_metadata(dir.join(m)).is_ok())
 }
 
-fn transcript_facts(event: &Event) -> Option<TranscriptFacts> {
+fn transcript_facts(event: &Event, depth: TailDepth) -> Option<TranscriptFacts> {
     let path = event.transcript_path.as_deref()?;
-    let tail = transcript::last_turn(path).ok()?;
+    let tail = match depth {
+        TailDepth::Reply => transcript::last_reply(path),
+        TailDepth::Turn => transcript::last_turn(path),
+    }
+    .ok()?;
     Some(TranscriptFacts {
         final_reply: tail.final_reply,
         api_error: tail.api_error.map(|e| e.text),
@@ -320,24 +297,19 @@ fn transcript_facts(event: &Event) -> Option<TranscriptFacts> {
     })
 }
 
-/// Reads the transcript forwards from where the last progress scan stopped, when the engine
-/// wants it (progress pushes on).
-fn progress_scan(
-    dir: &StateDir,
-    rt: &Runtime,
-    event: &Event,
-    file: &mut SessionFile,
-) -> Option<transcript::Scan> {
-    let offset = engine::wants_progress_scan(&file.state, event, &rt.engine)?;
-    let path = event.transcript_path.as_deref()?;
-    let scanned = match transcript::scan_from(path, offset) {
-        Err(transcript::TranscriptError::OffsetPastEnd { .. }) => {
-            engine::restart_progress(&mut file.state);
-            transcript::scan_from(path, 0)
-        }
-        other => other,
+/// Reads the transcript forwards from `offset`, where the last progress scan stopped; from 0
+/// when the transcript no longer reaches it (then also true: the cursor must restart).
+fn progress_scan(dir: &StateDir, event: &Event, offset: u64) -> (Option<transcript::Scan>, bool) {
+    let Some(path) = event.transcript_path.as_deref() else {
+        return (None, false);
     };
-    match scanned {
+    let (scanned, restarted) = match transcript::scan_from(path, offset) {
+        Err(transcript::TranscriptError::OffsetPastEnd { .. }) => {
+            (transcript::scan_from(path, 0), true)
+        }
+        other => (other, false),
+    };
+    let scan = match scanned {
         Ok(scan) => Some(scan),
         Err(e) => {
             runtime::log_event(
@@ -349,17 +321,16 @@ fn progress_scan(
             );
             None
         }
-    }
+    };
+    (scan, restarted)
 }
 
 /// Finds the user's terminal and samples it, for the deliverer to compare against later.
-fn presence_baseline() -> (Option<std::path::PathBuf>, Option<cc_notify_core::Activity>) {
+fn user_terminal() -> Option<Terminal> {
     let claude_pid = std::env::var("CLAUDE_PID")
         .ok()
         .and_then(|p| p.parse().ok());
-    let Some(path) = tty::find_user_terminal(claude_pid) else {
-        return (None, None);
-    };
+    let path = tty::find_user_terminal(claude_pid)?;
     let baseline = tty::TtyProbe::new(path.clone()).sample().ok();
-    (Some(path), baseline)
+    Some(Terminal { path, baseline })
 }

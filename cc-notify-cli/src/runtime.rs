@@ -4,13 +4,13 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use cc_notify_core::decision_log::{self, LogRecord};
-use cc_notify_core::engine::{EngineConfig, HeadlessPolicy};
+use cc_notify_core::engine::EngineConfig;
 use cc_notify_core::event::Event;
 use cc_notify_core::presence::PresenceConfig;
 use cc_notify_core::store::{self, StateDir};
 use cc_notify_core::{DecisionKind, Kind};
 
-use crate::config::{self, Config, Headless};
+use crate::config::{self, Config};
 
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> u64 {
@@ -71,23 +71,8 @@ pub struct Runtime {
 impl Runtime {
     /// Builds the runtime from a configuration.
     pub fn from_config(config: Config) -> Self {
-        let engine = EngineConfig {
-            bands: config.timing.bands.clone(),
-            rate_limit: config.timing.rate_limit,
-            headless: match config.sessions.headless {
-                Headless::Notify => HeadlessPolicy::Notify,
-                Headless::Skip => HeadlessPolicy::Skip,
-            },
-            progress: config.progress.enabled,
-            progress_priority: config.progress.priority,
-            progress_min_interval: config.progress.min_interval,
-            redact: config.privacy.redact,
-            ..EngineConfig::default()
-        };
-        let presence = PresenceConfig {
-            typing_window: config.timing.typing_window,
-            grace: config.timing.grace,
-        };
+        let engine = config.engine.clone();
+        let presence = config.presence;
         Runtime {
             config,
             engine,

@@ -1,86 +1,122 @@
-//! `cc-notify send MESSAGE [--title T] [--kind K]`: a synchronous smoke test of the notifier.
+//! `cc-notify send MESSAGE [--title T] [--kind K] [--to NAME]`: a synchronous smoke test of
+//! the backends — one, or every backend routing gives the kind — saying per backend what
+//! happened.
 
-use std::ffi::OsString;
 use std::process::ExitCode;
 
-use cc_notify_core::{Kind, Notification};
+use cc_notify_core::{Notification, NotifyError, Receipt};
 
-use crate::{config, notifiers, runtime};
+use crate::cli::SendArgs;
+use crate::config::{self, BACKENDS, Config};
+use crate::notifiers::{self, Backend};
+use crate::runtime;
 
-/// Runs the `send` command.
-pub fn run(args: Vec<OsString>) -> ExitCode {
-    use lexopt::prelude::*;
-    let mut parser = lexopt::Parser::from_args(args);
-    let (mut message, mut title, mut kind) = (None, None, Kind::Done);
-    loop {
-        match parser.next() {
-            Ok(Some(Long("title") | Short('t'))) => match parser.value().map(|v| v.into_string()) {
-                Ok(Ok(v)) => title = Some(v),
-                _ => return crate::usage_error("--title needs a UTF-8 value"),
-            },
-            Ok(Some(Long("kind") | Short('k'))) => {
-                let v = parser
-                    .value()
-                    .ok()
-                    .and_then(|v| v.into_string().ok())
-                    .unwrap_or_default();
-                match Kind::from_name(&v) {
-                    Some(k) => kind = k,
-                    None => {
-                        return crate::usage_error(format!(
-                            "--kind must be done, error, input or progress, not `{v}`"
-                        ));
-                    }
-                }
-            }
-            Ok(Some(Value(v))) if message.is_none() => match v.into_string() {
-                Ok(v) => message = Some(v),
-                Err(_) => return crate::usage_error("MESSAGE must be UTF-8"),
-            },
-            Ok(Some(arg)) => return crate::usage_error(arg.unexpected()),
-            Ok(None) => break,
-            Err(e) => return crate::usage_error(e),
-        }
-    }
-    let Some(message) = message else {
-        return crate::usage_error(
-            "usage: cc-notify send MESSAGE [--title T] [--kind done|error|input|progress]",
-        );
-    };
+/// Runs the `send` command: exit 0 when at least one backend delivered.
+pub fn run(args: SendArgs) -> ExitCode {
+    let SendArgs {
+        message,
+        title,
+        kind,
+        to,
+    } = args;
     let config = match config::load_interactive() {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let notifier = notifiers::build(&config);
-    let mut n = Notification::new(
-        kind,
-        title.unwrap_or_else(|| "cc-notify test".into()),
-        message,
-    );
+    let mut n = Notification::new(kind.into(), title, message);
     n.timestamp = Some(runtime::now_ms() / 1000);
-    match notifier.send(&n) {
-        Ok(receipt) => {
-            let mut line = format!("✓ sent via {}", notifier.name());
-            if let Some(id) = receipt.request_id {
-                line.push_str(&format!(" (request {id})"));
+    let backends = match &to {
+        Some(name) => match one(&config, name) {
+            Ok(b) => vec![b],
+            Err(why) => {
+                eprintln!("✗ {why}");
+                return ExitCode::FAILURE;
             }
-            if let Some(left) = receipt.quota_remaining {
-                line.push_str(&format!("; {left} messages left this month"));
+        },
+        None => notifiers::routed(&config, n.kind, None),
+    };
+    if backends.is_empty() {
+        eprintln!(
+            "✗ nothing was delivered: [routing] {} names no backend",
+            cc_notify_core::routing::key(n.kind)
+        );
+        return ExitCode::FAILURE;
+    }
+    if backends.len() == 1 && backends[0].name == "log" {
+        // The local fallback without a desktop shows nothing anywhere: nothing to claim.
+        eprintln!(
+            "✗ nothing was delivered: no backend is configured and this machine has no desktop \
+             notifications (notify-send with a session bus).\n    → set [pushover] token and \
+             user (or [ntfy] topic, [telegram], [webhook], [command]) in {}, or \
+             CC_NOTIFY_PUSHOVER_TOKEN and CC_NOTIFY_PUSHOVER_USER; then `cc-notify doctor` \
+             checks them",
+            config::config_path()
+                .map_or_else(|| "the config file".to_owned(), |p| p.display().to_string())
+        );
+        return ExitCode::FAILURE;
+    }
+    // All at once, so a slow backend does not hold the others' answer back.
+    let results: Vec<Result<Receipt, NotifyError>> = std::thread::scope(|scope| {
+        let sends: Vec<_> = backends
+            .iter()
+            .map(|b| scope.spawn(|| b.notifier.send(&n)))
+            .collect();
+        sends
+            .into_iter()
+            .map(|s| {
+                s.join()
+                    .unwrap_or_else(|_| Err(NotifyError::Unavailable("the sender panicked".into())))
+            })
+            .collect()
+    });
+    let mut delivered = false;
+    for (b, result) in backends.iter().zip(results) {
+        match result {
+            Ok(receipt) => {
+                delivered = true;
+                println!("{}", sent_line(b, &receipt));
             }
-            if notifier.name() == "log" {
-                line.push_str("; no Pushover credentials and no desktop: see `cc-notify doctor`");
+            Err(e) => {
+                let class = if e.is_transient() {
+                    "temporary"
+                } else {
+                    "permanent"
+                };
+                eprintln!("✗ {} failed ({class}): {e}", b.name);
             }
-            println!("{line}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            let class = if e.is_transient() {
-                "temporary"
-            } else {
-                "permanent"
-            };
-            eprintln!("✗ {} failed ({class}): {e}", notifier.name());
-            ExitCode::FAILURE
         }
     }
+    if delivered {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Backend `name`, when it is known and configured; else why not.
+fn one(config: &Config, name: &str) -> Result<Backend, String> {
+    let Some(known) = BACKENDS.iter().copied().find(|b| *b == name) else {
+        return Err(format!(
+            "--to {name:?}: no such backend (known: {})",
+            BACKENDS.join(", ")
+        ));
+    };
+    if !config.backends().contains(&known) {
+        return Err(format!(
+            "--to {known}: not configured; set {}",
+            config::model::required_keys(known)
+        ));
+    }
+    Ok(notifiers::build(config, known, None))
+}
+
+fn sent_line(b: &Backend, receipt: &Receipt) -> String {
+    let mut line = format!("✓ sent via {}", b.name);
+    if let Some(id) = &receipt.request_id {
+        line.push_str(&format!(" (request {id})"));
+    }
+    if let Some(left) = receipt.quota_remaining {
+        line.push_str(&format!("; {left} messages left this month"));
+    }
+    line
 }

@@ -1,9 +1,10 @@
-//! What the CLI keeps per session: the engine's state plus the delivery plan of the pending
-//! push, in one file under one lock, so the hook and the deliverer never disagree.
+//! What the CLI keeps per session: the engine's state (with the pending push, its one record)
+//! and the queued progress pushes, in one file under one lock, so the hook and the deliverer
+//! never disagree.
 
 use cc_notify_core::Notification;
 use cc_notify_core::engine;
-use cc_notify_core::state::{ProcessRef, SessionState};
+use cc_notify_core::state::{Pending, ProcessRef, SessionState};
 use cc_notify_core::store::{StateDir, StoreError};
 use serde::{Deserialize, Serialize};
 
@@ -13,11 +14,6 @@ use serde::{Deserialize, Serialize};
 pub struct SessionFile {
     /// The turn engine's state.
     pub state: SessionState,
-    /// How the pending push is to be delivered; `None` when nothing is pending.
-    pub plan: Option<Plan>,
-    /// The session ended while a push was pending: the deliverer may finish it, then removes
-    /// the file.
-    pub ended: bool,
     /// Progress pushes waiting to be sent, oldest first.
     pub progress_queue: Vec<Notification>,
     /// The process sending `progress_queue`, while one runs.
@@ -25,22 +21,20 @@ pub struct SessionFile {
 }
 
 impl SessionFile {
-    /// A push is pending or progress pushes wait: an ended session's file must stay for the
-    /// process that sends them.
-    pub fn has_work(&self) -> bool {
-        self.state.pending.is_some() || !self.progress_queue.is_empty()
+    /// The file is deleted: the engine's state is [finished](SessionState::finished) and no
+    /// progress push waits for the process that sends them.
+    pub fn finished(&self) -> bool {
+        self.state.finished() && self.progress_queue.is_empty()
     }
 
-    /// Clears push `push` — from the pending state and its plan, each only while it is still
-    /// that push's (a newer push keeps both) — giving the plan.
-    pub fn drop_push(&mut self, push: u64) -> Option<Plan> {
-        engine::mark_dropped(&mut self.state, push);
-        self.plan.take_if(|p| p.push_id == push)
+    /// Clears push `push` while it is still the pending one (a newer push stays), giving it.
+    pub fn drop_push(&mut self, push: u64) -> Option<Pending> {
+        engine::mark_dropped(&mut self.state, push)
     }
 }
 
 /// Loads a session's file under its lock, applies `f`, then saves it if `f` changed it — or
-/// removes it when the session has ended and nothing is left to send. `Ok(None)` when the
+/// removes it when it is [finished](SessionFile::finished). `Ok(None)` when the
 /// session is gone (its file was removed): a delivery process never re-creates it.
 pub fn update<T>(
     dir: &StateDir,
@@ -54,30 +48,12 @@ pub fn update<T>(
     let mut file: SessionFile = guard.load()?;
     let before = file.clone();
     let out = f(&mut file);
-    if file.ended && !file.has_work() {
+    if file.finished() {
         guard.remove()?;
     } else if file != before {
         guard.save(&file)?;
     }
     Ok(Some(out))
-}
-
-/// The pending push, for the deliverer once its wait is over and for `status`. (What the
-/// deliverer watches during the wait comes on its command line: [`crate::deliver::Watching`].)
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Plan {
-    /// The push's id (the engine's `Pending::id`).
-    pub push_id: u64,
-    /// What to send.
-    pub notification: Notification,
-    /// When the push was scheduled (Unix ms).
-    pub scheduled_ms: u64,
-    /// How long to wait before sending, in ms.
-    pub delay_ms: u64,
-    /// Where the reply is to be read at send time when the push was planned without it: an
-    /// agent that writes it only after its hook ran (Copilot's session file).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reply_file: Option<std::path::PathBuf>,
 }
 
 #[cfg(test)]
@@ -103,7 +79,10 @@ mod tests {
     fn an_ended_session_stays_while_progress_waits_and_goes_once_sent() {
         let (_tmp, dir) = dir();
         let file = SessionFile {
-            ended: true,
+            state: SessionState {
+                ended: true,
+                ..SessionState::default()
+            },
             progress_queue: vec![Notification::new(Kind::Progress, "t", "step 1")],
             ..SessionFile::default()
         };

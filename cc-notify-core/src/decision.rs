@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// One kind of decision. The decision log holds one line per decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum DecisionKind {
     /// A push was handed to a delivery process.
     Scheduled,

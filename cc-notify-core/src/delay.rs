@@ -1,4 +1,4 @@
-//! The [`DelayPolicy`] trait and the default [`Bands`] policy: how long to wait before a push.
+//! How long a push waits: the [`Bands`] of turn lengths the user configures.
 //!
 //! A short turn means the user probably still watches the screen, so the push waits longer
 //! for them to show they are there; after a long turn they have likely walked away, so it
@@ -9,37 +9,6 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::notification::Kind;
-
-/// Decides how long a push waits, from the turn's duration and the push's kind.
-///
-/// One required method; object-safe. Implement it in your own crate:
-///
-/// ```
-/// use std::time::Duration;
-/// use cc_notify_core::{DelayPolicy, Kind};
-///
-/// /// Always waits half a minute, except for errors.
-/// struct HalfMinute;
-///
-/// impl DelayPolicy for HalfMinute {
-///     fn delay(&self, _turn: Duration, kind: Kind) -> Duration {
-///         if kind == Kind::Error { Duration::ZERO } else { Duration::from_secs(30) }
-///     }
-/// }
-///
-/// let policy: &dyn DelayPolicy = &HalfMinute;
-/// assert_eq!(policy.delay(Duration::from_secs(5), Kind::Done), Duration::from_secs(30));
-/// ```
-pub trait DelayPolicy {
-    /// The wait before a push of `kind` for a turn that lasted `turn`.
-    fn delay(&self, turn: Duration, kind: Kind) -> Duration;
-}
-
-impl<P: DelayPolicy + ?Sized> DelayPolicy for &P {
-    fn delay(&self, turn: Duration, kind: Kind) -> Duration {
-        (**self).delay(turn, kind)
-    }
-}
 
 /// Delay bands: a turn shorter than `bands[i].0` seconds waits `bands[i].1` seconds (the first
 /// band that fits wins); a turn longer than the last band waits 0 s. Errors and progress
@@ -105,8 +74,9 @@ impl Default for Bands {
     }
 }
 
-impl DelayPolicy for Bands {
-    fn delay(&self, turn: Duration, kind: Kind) -> Duration {
+impl Bands {
+    /// The wait before a push of `kind` for a turn that lasted `turn`.
+    pub fn delay(&self, turn: Duration, kind: Kind) -> Duration {
         if matches!(kind, Kind::Error | Kind::Progress) {
             return Duration::ZERO;
         }

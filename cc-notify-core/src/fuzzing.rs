@@ -2,7 +2,7 @@
 //! on stable. Each panics when an invariant breaks; none touches the file system.
 
 use crate::agent::claude;
-use crate::transcript::{Scan, last_turn_in, scan_bytes};
+use crate::transcript::{Scan, last_reply_in, last_turn_in, scan_bytes};
 
 /// Parses `data` as a hook event: never panics; reading it in bounded memory
 /// ([`claude::read_document`], in two chunk sizes) never panics and parses to the same event
@@ -36,7 +36,7 @@ pub fn hook_event(data: &[u8]) {
 ///
 /// Checks: offsets are line starts, never go backwards and never pass the end; scanning a
 /// growing file in pieces (resuming at `next_offset`) yields exactly what one scan of the whole
-/// file does.
+/// file does; [`last_reply_in`] finds the reply and API error [`last_turn_in`] finds.
 pub fn transcript(data: &[u8]) {
     let line_start = |off: u64| off == 0 || data.get(off as usize - 1) == Some(&b'\n');
     let len = data.len() as u64;
@@ -49,6 +49,12 @@ pub fn transcript(data: &[u8]) {
             );
         }
         assert!(!tail.last_tool_failed || tail.failed_tools > 0);
+        // Reading back only to the reply finds the same reply and API error.
+        let reply = last_reply_in(data).expect("reads where last_turn_in read");
+        assert_eq!(
+            (reply.final_reply, reply.api_error),
+            (tail.final_reply, tail.api_error)
+        );
     }
 
     let whole = checked_scan(data, 0);

@@ -80,6 +80,7 @@ pub struct Receipt {
 /// Permanent errors must not be retried with the same request (the service said it is wrong,
 /// and repeating it can get the user blocked); transient ones may be retried after a pause.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum NotifyError {
     /// The notifier's configuration is unusable (missing or malformed credentials, bad URL).
     /// Permanent.

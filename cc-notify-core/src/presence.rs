@@ -1,18 +1,26 @@
-//! The presence verdict: is the user at the keyboard, judged from [`Activity`] samples at the
-//! probe's resolution. Pure: the caller supplies the clock and the samples.
+//! The presence verdict: is the user at the keyboard, judged from every probe's reading at
+//! that probe's resolution. Pure: the caller supplies the clock and the readings.
 //!
 //! # The model
 //!
-//! The deliverer takes a baseline sample when it schedules a push, waits the push's delay while
+//! The deliverer takes a baseline reading when it schedules a push, waits the push's delay while
 //! polling about once a second, decides at the end of the delay, possibly watches for `grace`
 //! more, then sends or skips. [`Watch`] is that timeline as a state machine: feed it every poll
-//! with [`Watch::observe`] and follow the [`WatchStep`] it returns.
+//! with [`Watch::observe_readings`] (several probes) or [`Watch::observe`] (the terminal alone)
+//! and follow the [`WatchStep`] it returns; [`Watch::decision`] then says which probe decided.
+//! How the readings combine at one moment is [`rule`].
 //!
-//! 1. **Input after the baseline skips the push**, at any time: the user is back.
-//! 2. **Recent input at the end of the delay starts a grace watch.** If the last input is
-//!    within `typing_window` of now, the user may be reading at the keyboard: watch `grace`
-//!    more, skip on input, send when it ends. Otherwise send at once.
-//! 3. **No probe, no typing check**: without a baseline the push goes out when the delay ends.
+//! 1. **Away now sends at once**: a locked screen or a tmux session with no client attached,
+//!    before the delay ends and whatever any input time shows.
+//! 2. **Input after the baseline skips the push**, at any time and on any probe: the user is
+//!    back. With [`Watch::confirming_input`], only once no probe said "away" for that long
+//!    after it (a tmux detach starts with keys).
+//! 3. **Recent input at the end of the delay starts a grace watch.** If the last input — as the
+//!    sharpest probe that offers one reads it — is within `typing_window` of now, the user may
+//!    be reading at the keyboard: watch `grace` more, skip on input, send when it ends.
+//!    Otherwise send at once.
+//! 4. **No probe, no typing check**: without a baseline the push goes out when the delay ends;
+//!    probes that cannot be read never mean present.
 //!
 //! Recency is judged conservatively at the probe's resolution. On Linux a pty's atime only
 //! moves when the new time differs from the stored one above the low 3 bits of the seconds
@@ -23,7 +31,13 @@
 
 use std::time::Duration;
 
-use crate::activity::Activity;
+use crate::activity::{Activity, Certainty, Input, Reading};
+
+pub mod reminder;
+pub mod rule;
+
+pub use reminder::{Reminder, ReminderConfig, ReminderStep};
+pub use rule::{Baselines, Evidence, Verdict, judge};
 
 /// How presence is judged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -73,12 +87,18 @@ fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
+/// A probe this fine or finer is "sharp": it tells input within a second, so no wait has to
+/// cover an 8-second blur.
+pub const SHARP_RESOLUTION_MS: u64 = 1_000;
+
 /// What the deliverer does next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WatchStep {
-    /// Keep polling; nothing is decided before `until_ms` (Unix ms) unless input shows.
+    /// Keep polling; nothing is decided before `until_ms` (Unix ms) unless input shows or a
+    /// probe says the user is away.
     Wait {
-        /// The next deadline: the end of the delay or of the grace watch.
+        /// The next deadline: the end of the delay, of the grace watch or of an input's
+        /// confirmation.
         until_ms: u64,
     },
     /// Send the push now.
@@ -100,6 +120,64 @@ pub enum SkipReason {
     },
 }
 
+/// Why a watch ended as it did; its `Display` is the log's wording, e.g.
+/// "present: tmux client_activity 2 s ago (1 s resolution)".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    /// When it was decided (Unix ms).
+    pub at_ms: u64,
+    /// What decided it.
+    pub reason: Reason,
+}
+
+/// What decided a watch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// A probe was certain the user is away (sent at once).
+    Away {
+        /// The probe.
+        probe: &'static str,
+        /// What it saw.
+        why: &'static str,
+    },
+    /// Input after the push was scheduled (skipped).
+    Present(Evidence),
+    /// No input (sent); `sharpest`: the finest input time seen at the end, `None` when no
+    /// probe offered one; `after_grace`: recent input had started a grace watch.
+    Idle {
+        /// The input time judged.
+        sharpest: Option<Evidence>,
+        /// A grace watch ran first.
+        after_grace: bool,
+    },
+    /// No probe at all: no typing check was made (sent when the delay ended).
+    NoProbe,
+}
+
+impl std::fmt::Display for Decision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.reason {
+            Reason::Away { probe, why } => write!(f, "away: {probe} {why}"),
+            Reason::Present(e) => write!(f, "present: {}", e.describe(self.at_ms)),
+            Reason::Idle {
+                sharpest,
+                after_grace,
+            } => {
+                let grace = if after_grace {
+                    " through the grace watch"
+                } else {
+                    ""
+                };
+                match sharpest {
+                    Some(e) => write!(f, "idle{grace}: last input {}", e.describe(self.at_ms)),
+                    None => write!(f, "idle{grace}: no probe could be read, no typing check"),
+                }
+            }
+            Reason::NoProbe => write!(f, "no presence probe: no typing check"),
+        }
+    }
+}
+
 /// One scheduled push's presence watch. See the [module docs](self) for the rules.
 ///
 /// ```
@@ -118,93 +196,220 @@ pub enum SkipReason {
 ///     w.observe(105_000, Some(typed)),
 ///     WatchStep::Skip { reason: SkipReason::Typing { last_input_ms: 104_000 } }
 /// );
+/// assert_eq!(
+///     w.decision().unwrap().to_string(),
+///     "present: pty atime 1 s ago (8 s resolution)"
+/// );
 /// ```
 #[derive(Debug, Clone)]
 pub struct Watch {
-    baseline: Option<Activity>,
+    /// `None`: no probe, no typing check.
+    baselines: Option<Baselines>,
     cfg: PresenceConfig,
     delay_end_ms: u64,
+    /// The delay's end once a sharp probe is seen ([`Watch::shortened_when_sharp`]).
+    sharp_end_ms: Option<u64>,
+    start_ms: u64,
     grace_end_ms: Option<u64>,
-    decided: Option<WatchStep>,
+    confirm_ms: u64,
+    /// Input seen (when, and which), waiting out its confirmation.
+    pending: Option<(u64, Evidence)>,
+    decided: Option<(WatchStep, Decision)>,
 }
 
 impl Watch {
     /// Starts watching a push scheduled at `start_ms` (Unix ms) to wait `delay`, with the
-    /// probe's reading at that moment (`None`: no probe).
+    /// terminal's reading at that moment (`None`: no probe): today's pty-only watch, fed with
+    /// [`Watch::observe`].
     pub fn new(
         baseline: Option<Activity>,
         cfg: PresenceConfig,
         start_ms: u64,
         delay: Duration,
     ) -> Watch {
+        let baselines = baseline.map(|a| {
+            let mut b = Baselines::default();
+            b.fill(&[pty_reading(Some(a))]);
+            b
+        });
+        Watch::with_baselines(baselines, cfg, start_ms, delay)
+    }
+
+    /// Starts watching with several probes, fed with [`Watch::observe_readings`]. `baseline`
+    /// holds the readings taken when the push was scheduled (may be empty); a probe without
+    /// one takes its first readable reading as its baseline.
+    pub fn composite(
+        baseline: &[Reading],
+        cfg: PresenceConfig,
+        start_ms: u64,
+        delay: Duration,
+    ) -> Watch {
+        let mut b = Baselines::default();
+        b.fill(baseline);
+        Watch::with_baselines(Some(b), cfg, start_ms, delay)
+    }
+
+    fn with_baselines(
+        baselines: Option<Baselines>,
+        cfg: PresenceConfig,
+        start_ms: u64,
+        delay: Duration,
+    ) -> Watch {
         Watch {
-            baseline,
+            baselines,
             cfg,
             delay_end_ms: start_ms.saturating_add(millis(delay)),
+            sharp_end_ms: None,
+            start_ms,
             grace_end_ms: None,
+            confirm_ms: 0,
+            pending: None,
             decided: None,
         }
     }
 
-    /// Feeds one poll: the time now and the probe's reading (`None`: it could not be read).
-    /// Once `Send` or `Skip` is returned, every later call returns the same.
+    /// Input skips the push only if no probe says "away" within `confirm` after it was seen.
+    /// A tmux detach is keys too (the prefix key moves `client_activity` before the client
+    /// leaves), so with a probe that can see a detach, use a second or two. Default: 0.
+    pub fn confirming_input(mut self, confirm: Duration) -> Watch {
+        self.confirm_ms = millis(confirm);
+        self
+    }
+
+    /// Once a probe of [`SHARP_RESOLUTION_MS`] or finer offers an input time, the delay is
+    /// `delay` from the start instead, when that is shorter. For waits that are long only to
+    /// see past the terminal's 8-second blur (a Needs-input push: the agent already waited
+    /// before telling us); with the terminal alone nothing changes.
+    pub fn shortened_when_sharp(mut self, delay: Duration) -> Watch {
+        self.sharp_end_ms = Some(self.start_ms.saturating_add(millis(delay)));
+        self
+    }
+
+    /// Feeds one poll of the terminal alone: the time now and its reading (`None`: it could
+    /// not be read). Once `Send` or `Skip` is returned, every later call returns the same.
     ///
     /// A sample that cannot be read is ignored while waiting; at the end of the delay it means
     /// no typing check can be made, so the push is sent.
     pub fn observe(&mut self, now_ms: u64, sample: Option<Activity>) -> WatchStep {
-        if let Some(decided) = self.decided {
+        self.observe_readings(now_ms, &[pty_reading(sample)])
+    }
+
+    /// Feeds one poll of every probe. Once `Send` or `Skip` is returned, every later call
+    /// returns the same; [`Watch::decision`] then says why.
+    pub fn observe_readings(&mut self, now_ms: u64, readings: &[Reading]) -> WatchStep {
+        if let Some((decided, _)) = self.decided {
             return decided;
         }
-        let step = self.step(now_ms, sample);
-        if !matches!(step, WatchStep::Wait { .. }) {
-            self.decided = Some(step);
+        let (step, reason) = self.step(now_ms, readings);
+        if let Some(reason) = reason {
+            self.decided = Some((
+                step,
+                Decision {
+                    at_ms: now_ms,
+                    reason,
+                },
+            ));
         }
         step
     }
 
-    fn step(&mut self, now_ms: u64, sample: Option<Activity>) -> WatchStep {
-        let Some(base) = self.baseline else {
-            return self.wait_until(now_ms, self.delay_end_ms);
+    /// Why the watch ended; `None` while it still waits.
+    pub fn decision(&self) -> Option<Decision> {
+        self.decided.map(|(_, d)| d)
+    }
+
+    fn step(&mut self, now_ms: u64, readings: &[Reading]) -> (WatchStep, Option<Reason>) {
+        let Some(baselines) = &mut self.baselines else {
+            return wait_until(now_ms, self.delay_end_ms, Reason::NoProbe);
         };
-        if let Some(last_input_ms) = sample.and_then(|s| s.last_input_ms)
-            && Some(last_input_ms) != base.last_input_ms
+        baselines.fill(readings);
+        if let Some(sharp_end) = self.sharp_end_ms
+            && readings.iter().any(|r| {
+                r.input
+                    .is_some_and(|i| i.activity.resolution_ms <= SHARP_RESOLUTION_MS)
+            })
         {
-            return WatchStep::Skip {
-                reason: SkipReason::Typing { last_input_ms },
+            self.delay_end_ms = self.delay_end_ms.min(sharp_end);
+        }
+        let sharpest = match judge(baselines, readings) {
+            Verdict::Away { probe, why } => {
+                return (WatchStep::Send, Some(Reason::Away { probe, why }));
+            }
+            Verdict::Present(e) => {
+                self.pending.get_or_insert((now_ms, e));
+                None
+            }
+            Verdict::Idle { sharpest } => sharpest,
+        };
+        if let Some((seen_ms, e)) = self.pending {
+            let confirmed_ms = seen_ms.saturating_add(self.confirm_ms);
+            if now_ms < confirmed_ms {
+                return (
+                    WatchStep::Wait {
+                        until_ms: confirmed_ms,
+                    },
+                    None,
+                );
+            }
+            let reason = SkipReason::Typing {
+                last_input_ms: e.last_input_ms,
             };
+            return (WatchStep::Skip { reason }, Some(Reason::Present(e)));
         }
         if let Some(grace_end) = self.grace_end_ms {
-            return self.wait_until(now_ms, grace_end);
+            let reason = Reason::Idle {
+                sharpest,
+                after_grace: true,
+            };
+            return wait_until(now_ms, grace_end, reason);
         }
         if now_ms < self.delay_end_ms {
-            return WatchStep::Wait {
-                until_ms: self.delay_end_ms,
-            };
+            let until_ms = self.delay_end_ms;
+            return (WatchStep::Wait { until_ms }, None);
         }
-        let Some((last, resolution)) =
-            sample.and_then(|s| Some((s.last_input_ms?, s.resolution_ms)))
-        else {
-            return WatchStep::Send;
+        let idle = Reason::Idle {
+            sharpest,
+            after_grace: false,
         };
-        if !recent(
-            last,
-            resolution,
-            self.cfg.typing_window_ms(resolution),
-            now_ms,
-        ) {
-            return WatchStep::Send;
+        let Some(e) = sharpest else {
+            return (WatchStep::Send, Some(idle));
+        };
+        let window_ms = self.cfg.typing_window_ms(e.resolution_ms);
+        if !recent(e.last_input_ms, e.resolution_ms, window_ms, now_ms) {
+            return (WatchStep::Send, Some(idle));
         }
         let grace_end = now_ms.saturating_add(millis(self.cfg.grace));
         self.grace_end_ms = Some(grace_end);
-        self.wait_until(now_ms, grace_end)
+        let after_grace = Reason::Idle {
+            sharpest,
+            after_grace: true,
+        };
+        wait_until(now_ms, grace_end, after_grace)
     }
+}
 
-    fn wait_until(&self, now_ms: u64, until_ms: u64) -> WatchStep {
-        if now_ms >= until_ms {
-            WatchStep::Send
-        } else {
-            WatchStep::Wait { until_ms }
-        }
+/// The terminal's sample as a reading (probe `pty`, signal `atime`); `None`: unreadable.
+pub fn pty_reading(sample: Option<Activity>) -> Reading {
+    match sample {
+        Some(activity) => Reading {
+            probe: "pty",
+            input: Some(Input {
+                signal: "atime",
+                activity,
+                jitter_ms: 0,
+            }),
+            certainty: Certainty::Nothing,
+        },
+        None => Reading::unknown("pty", "the terminal could not be read"),
+    }
+}
+
+/// Send once `until_ms` is reached (for `reason`), else wait for it.
+fn wait_until(now_ms: u64, until_ms: u64, reason: Reason) -> (WatchStep, Option<Reason>) {
+    if now_ms >= until_ms {
+        (WatchStep::Send, Some(reason))
+    } else {
+        (WatchStep::Wait { until_ms }, None)
     }
 }
 
@@ -381,6 +586,244 @@ mod tests {
         let cfg: PresenceConfig = serde_json::from_str(r#"{"grace":5}"#).unwrap();
         assert_eq!(cfg.grace, Duration::from_secs(5));
         assert_eq!(cfg.typing_window, Duration::from_secs(10));
+    }
+
+    fn probe(name: &'static str, last: Option<u64>, res: u64, c: Certainty) -> Reading {
+        Reading {
+            probe: name,
+            input: Some(Input {
+                signal: "input",
+                activity: Activity {
+                    last_input_ms: last,
+                    resolution_ms: res,
+                },
+                jitter_ms: 0,
+            }),
+            certainty: c,
+        }
+    }
+
+    fn tmux(last: u64, c: Certainty) -> Reading {
+        probe("tmux", Some(last), 1_000, c)
+    }
+
+    const DETACHED: Certainty = Certainty::AwayNow("no client attached");
+
+    #[test]
+    fn a_detach_right_after_its_prefix_key_sends_instead_of_skipping() {
+        let start = [tmux(START - 60_000, Certainty::Nothing)];
+        let mut w = Watch::composite(&start, PresenceConfig::default(), START, secs(20))
+            .confirming_input(secs(2));
+        // The prefix key moved client_activity; the client is still attached.
+        assert_eq!(
+            w.observe_readings(START + 5_000, &[tmux(START + 5_000, Certainty::Nothing)]),
+            WatchStep::Wait {
+                until_ms: START + 7_000
+            }
+        );
+        // Then it detached: away, at once.
+        assert_eq!(
+            w.observe_readings(START + 5_500, &[Reading::unknown("tmux", "no client")]),
+            WatchStep::Wait {
+                until_ms: START + 7_000
+            }
+        );
+        assert_eq!(
+            w.observe_readings(START + 6_000, &[probe("tmux", None, 1_000, DETACHED)]),
+            WatchStep::Send
+        );
+        assert_eq!(
+            w.decision().unwrap().to_string(),
+            "away: tmux no client attached"
+        );
+    }
+
+    #[test]
+    fn confirmed_input_skips_and_names_the_probe_that_saw_it() {
+        let start = [
+            tmux(START - 60_000, Certainty::Nothing),
+            probe("pty", Some(START - 64_000), RES, Certainty::Nothing),
+        ];
+        let mut w = Watch::composite(&start, PresenceConfig::default(), START, secs(20))
+            .confirming_input(secs(2));
+        let typed = [
+            tmux(START + 5_000, Certainty::Nothing),
+            probe("pty", Some(START + 5_000), RES, Certainty::Nothing),
+        ];
+        assert!(matches!(
+            w.observe_readings(START + 5_000, &typed),
+            WatchStep::Wait { .. }
+        ));
+        assert_eq!(
+            w.observe_readings(START + 7_000, &typed),
+            typing(START + 5_000)
+        );
+        assert_eq!(
+            w.decision().unwrap().to_string(),
+            "present: tmux input 2 s ago (1 s resolution)"
+        );
+    }
+
+    #[test]
+    fn a_locked_screen_sends_before_the_delay_ends() {
+        let lock = |c| Reading {
+            probe: "logind",
+            input: None,
+            certainty: c,
+        };
+        let mut w = Watch::composite(&[], PresenceConfig::default(), START, secs(20));
+        let open = [
+            tmux(START - 1_000, Certainty::Nothing),
+            lock(Certainty::Nothing),
+        ];
+        assert!(matches!(
+            w.observe_readings(START + 1_000, &open),
+            WatchStep::Wait { .. }
+        ));
+        let locked = [
+            tmux(START - 1_000, Certainty::Nothing),
+            lock(Certainty::AwayNow("screen locked")),
+        ];
+        assert_eq!(w.observe_readings(START + 2_000, &locked), WatchStep::Send);
+        assert_eq!(
+            w.decision().unwrap().reason,
+            Reason::Away {
+                probe: "logind",
+                why: "screen locked"
+            }
+        );
+    }
+
+    #[test]
+    fn the_sharpest_probe_judges_whether_input_was_recent() {
+        // The pty's bucket may have ended 4 s before the delay ends — recent at 8 s blur; tmux
+        // says the last key was 30 s before: the user left, send without a grace watch.
+        let readings = [
+            probe("pty", Some(START + 8_000), RES, Certainty::Nothing),
+            tmux(START - 10_000, Certainty::Nothing),
+        ];
+        let mut w = Watch::composite(&readings, PresenceConfig::default(), START, secs(20));
+        assert_eq!(
+            w.observe_readings(START + 20_000, &readings),
+            WatchStep::Send
+        );
+        // The same pty reading alone starts a grace watch.
+        let mut w = Watch::composite(&readings[..1], PresenceConfig::default(), START, secs(20));
+        assert!(matches!(
+            w.observe_readings(START + 20_000, &readings[..1]),
+            WatchStep::Wait { .. }
+        ));
+    }
+
+    #[test]
+    fn probes_that_cannot_be_read_send_when_the_delay_ends() {
+        let gone = [Reading::unknown("x11", "cannot open display")];
+        let mut w = Watch::composite(&gone, PresenceConfig::default(), START, secs(5));
+        assert!(matches!(
+            w.observe_readings(START + 1_000, &gone),
+            WatchStep::Wait { .. }
+        ));
+        assert_eq!(w.observe_readings(START + 5_000, &gone), WatchStep::Send);
+        assert_eq!(
+            w.decision().unwrap().to_string(),
+            "idle: no probe could be read, no typing check"
+        );
+    }
+
+    #[test]
+    fn a_sharp_probe_shortens_a_wait_that_only_covered_the_blur() {
+        let pty = probe("pty", Some(START - 60_000), RES, Certainty::Nothing);
+        let mut w = Watch::composite(
+            std::slice::from_ref(&pty),
+            PresenceConfig::default(),
+            START,
+            secs(20),
+        )
+        .shortened_when_sharp(secs(5));
+        assert_eq!(
+            w.observe_readings(START + 1_000, std::slice::from_ref(&pty)),
+            WatchStep::Wait {
+                until_ms: START + 20_000
+            }
+        );
+        let both = [pty, tmux(START - 60_000, Certainty::Nothing)];
+        assert_eq!(
+            w.observe_readings(START + 2_000, &both),
+            WatchStep::Wait {
+                until_ms: START + 5_000
+            }
+        );
+        assert_eq!(w.observe_readings(START + 5_000, &both), WatchStep::Send);
+        // Never longer than the policy's own delay.
+        let mut w = Watch::composite(&both, PresenceConfig::default(), START, secs(3))
+            .shortened_when_sharp(secs(5));
+        assert_eq!(w.observe_readings(START + 3_000, &both), WatchStep::Send);
+    }
+
+    fn secs(s: u64) -> Duration {
+        Duration::from_secs(s)
+    }
+
+    /// Several probes' polls: per poll a time step and, per probe, an input time (as an offset
+    /// from START, `None`: unreadable) and whether it says "away now".
+    /// One poll: the time step and, per probe, its input step and "away now".
+    type Poll = (u64, Vec<(Option<u64>, bool)>);
+
+    fn composite_trace() -> impl Strategy<Value = Vec<Poll>> {
+        prop::collection::vec(
+            (
+                0u64..3_000,
+                prop::collection::vec(
+                    (prop::option::of(0u64..3u64), prop::bool::weighted(0.05)),
+                    3,
+                ),
+            ),
+            1..60,
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn composite_input_skips_unless_away_follows_and_away_always_sends(
+            delay_s in 0u64..30,
+            confirm_s in 0u64..3,
+            steps in composite_trace(),
+        ) {
+            const NAMES: [&str; 3] = ["pty", "tmux", "x11"];
+            const RESOLUTIONS: [u64; 3] = [8_000, 1_000, 1];
+            let reading = |i: usize, input: Option<u64>, away: bool| match input {
+                // Input times take three values: 0 is the baseline, 1 and 2 are new input.
+                Some(t) => probe(NAMES[i], Some(START - 50_000 + t * 10_000), RESOLUTIONS[i],
+                    if away { Certainty::AwayNow("away") } else { Certainty::Nothing }),
+                None => Reading::unknown(NAMES[i], "unreadable"),
+            };
+            let base: Vec<Reading> = (0..3).map(|i| reading(i, Some(0), false)).collect();
+            let mut w = Watch::composite(&base, PresenceConfig::default(), START, secs(delay_s))
+                .confirming_input(secs(confirm_s));
+            let mut now = START;
+            let mut input_seen = false;
+            for (dt, probes) in steps {
+                now += dt;
+                let readings: Vec<Reading> =
+                    probes.iter().enumerate().map(|(i, (t, away))| reading(i, *t, *away)).collect();
+                let away = probes.iter().any(|(t, away)| t.is_some() && *away);
+                let new_input = probes.iter().any(|(t, _)| t.is_some_and(|t| t > 0));
+                let step = w.observe_readings(now, &readings);
+                if away {
+                    // Away always sends, unless the push was already skipped.
+                    let decided = !matches!(step, WatchStep::Wait { .. });
+                    prop_assert!(decided, "away did not send");
+                } else {
+                    input_seen |= new_input;
+                    if input_seen {
+                        prop_assert!(step != WatchStep::Send, "sent after input without an away");
+                    }
+                }
+                if !matches!(step, WatchStep::Wait { .. }) {
+                    break;
+                }
+            }
+        }
     }
 
     /// A trace: polls at increasing offsets from START, each with a sample.

@@ -2,8 +2,8 @@
 //! now…"), sent silently as they appear in the transcript, for users who opt in.
 //!
 //! The binary scans the transcript forwards from the session's [`ProgressCursor`] when
-//! [`wants_progress_scan`](crate::engine::wants_progress_scan) asks for it and hands the
-//! [`Scan`] to [`step`](crate::engine::step) in [`Context::progress`]. The step then:
+//! [`needs`](crate::engine::needs) asks for it and hands the
+//! [`Scan`] to [`step`](crate::engine::step) in [`Context::progress`](crate::engine::Context::progress). The step then:
 //!
 //! * at a person's prompt, skips everything written so far: it belongs to earlier turns;
 //! * after a tool call, pushes each new message at once (or, with `min_interval`, coalesces
@@ -23,11 +23,7 @@
 
 use std::path::Path;
 
-use crate::decision::DecisionKind;
-use crate::engine::{Action, Context, EngineConfig, HeadlessPolicy};
-use crate::event::{Event, EventKind};
-use crate::notification::{Kind, Notification};
-use crate::render::{self, BODY_MAX_CHARS};
+use crate::render::BODY_MAX_CHARS;
 use crate::state::ProgressCursor;
 use crate::text::truncate_chars;
 use crate::transcript::{AssistantText, Scan};
@@ -105,97 +101,8 @@ fn is_final_reply(m: &AssistantText, last_block: Option<&str>) -> bool {
             .is_some_and(|b| !b.is_empty() && m.text.trim_end().ends_with(b))
 }
 
-/// The progress part of a step: absorbs `ctx.progress`, then pushes what is due. Called by
-/// [`step`](crate::engine::step) only when progress pushes are on.
-pub(crate) fn advance(
-    cursor: &mut ProgressCursor,
-    event: &Event,
-    ctx: &Context,
-    cfg: &EngineConfig,
-    final_block: Option<&str>,
-    actions: &mut Vec<Action>,
-) {
-    let main = event.subagent.is_none();
-    let moment = match &event.kind {
-        EventKind::TurnStarted => {
-            cursor.held.clear();
-            cursor.last_push_ms = None;
-            Moment::Prompt
-        }
-        EventKind::ToolSucceeded { .. }
-        | EventKind::ToolFailed { .. }
-        | EventKind::ToolRoundFinished { .. } => Moment::Running,
-        EventKind::TurnEnded { .. } | EventKind::ApiError { .. } if main => {
-            Moment::TurnEnd(final_block)
-        }
-        _ => return,
-    };
-    if let Some(scan) = &ctx.progress {
-        let path = event.transcript_path.as_deref();
-        let texts = absorb(cursor, scan, path, moment);
-        let room = BODY_MAX_CHARS.saturating_mul(MAX_BURST);
-        for text in texts {
-            if cursor.held.iter().map(String::len).sum::<usize>() < room {
-                cursor.held.push(render::body(text, cfg.redact));
-            }
-        }
-    }
-    if cursor.held.is_empty() {
-        return;
-    }
-    if let Some(reason) = refusal(ctx, cfg) {
-        let n = cursor.held.len();
-        cursor.held.clear();
-        actions.push(Action::Record {
-            decision: DecisionKind::Suppressed,
-            kind: Some(Kind::Progress),
-            reason: format!("{n} progress message(s) not pushed: {reason}"),
-        });
-        return;
-    }
-    let interval = u64::try_from(cfg.progress_min_interval.as_millis()).unwrap_or(u64::MAX);
-    let due = matches!(moment, Moment::TurnEnd(_))
-        || cursor
-            .last_push_ms
-            .is_none_or(|last| ctx.now_ms.saturating_sub(last) >= interval);
-    if !due {
-        return;
-    }
-    let bodies = std::mem::take(&mut cursor.held);
-    let bodies = if interval == 0 {
-        cap_burst(bodies)
-    } else {
-        vec![join(&bodies)]
-    };
-    let project = render::project_name(event.cwd.as_deref());
-    let pushes = bodies
-        .into_iter()
-        .map(|body| {
-            let mut n = Notification::new(Kind::Progress, title(&project), body);
-            n.priority = Some(cfg.progress_priority);
-            n.session_id = Some(event.session_id.clone());
-            n.project = Some(project.clone());
-            n.timestamp = Some(ctx.now_ms / 1000);
-            n
-        })
-        .collect();
-    cursor.last_push_ms = Some(ctx.now_ms);
-    actions.push(Action::SendNow(pushes));
-}
-
-/// Why pushes are off for this session, if they are.
-fn refusal(ctx: &Context, cfg: &EngineConfig) -> Option<&'static str> {
-    if ctx.silenced {
-        Some("project silenced by .no-pushover/.cc-notify-off")
-    } else if ctx.headless && cfg.headless == HeadlessPolicy::Skip {
-        Some("headless session (no terminal) and headless pushes are off")
-    } else {
-        None
-    }
-}
-
 /// At most [`MAX_BURST`] bodies: the excess is joined into the last.
-fn cap_burst(mut bodies: Vec<String>) -> Vec<String> {
+pub(crate) fn cap_burst(mut bodies: Vec<String>) -> Vec<String> {
     if bodies.len() > MAX_BURST {
         let rest = bodies.split_off(MAX_BURST - 1);
         bodies.push(join(&rest));
@@ -204,7 +111,7 @@ fn cap_burst(mut bodies: Vec<String>) -> Vec<String> {
 }
 
 /// Bodies joined with a blank line, cut to [`BODY_MAX_CHARS`].
-fn join(bodies: &[String]) -> String {
+pub(crate) fn join(bodies: &[String]) -> String {
     truncate_chars(&bodies.join("\n\n"), BODY_MAX_CHARS).into_owned()
 }
 

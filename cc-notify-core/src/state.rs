@@ -1,14 +1,16 @@
-//! What cc-notify remembers about one Claude Code session between hook invocations.
+//! What cc-notify remembers about one agent session between hook invocations.
 //!
 //! Each hook run is a fresh process, so the [engine](crate::engine) reads a [`SessionState`],
 //! steps it with one event and writes it back. The state is stored as JSON; every field
 //! defaults, so a file written by an older version still loads.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::notification::Kind;
+use crate::activity::Activity;
+use crate::notification::{Kind, Notification};
 
 /// The most progress message ids a [`ProgressCursor`] keeps: far more than the messages one
 /// hook can be behind by, while the file stays small.
@@ -20,7 +22,9 @@ pub const PROGRESS_SEEN_MAX: usize = 256;
 pub struct SessionState {
     /// The current (or last) turn; `None` before the first prompt was seen.
     pub turn: Option<Turn>,
-    /// The push waiting to be sent, if any. A session has at most one.
+    /// The push waiting to be sent, if any. A session has at most one. (A push an older
+    /// version recorded without its notification loads as none.)
+    #[serde(deserialize_with = "current_pending")]
     pub pending: Option<Pending>,
     /// When a Done push of this session was last delivered (Unix ms), for the rate limit.
     pub last_done_push_ms: Option<u64>,
@@ -28,6 +32,16 @@ pub struct SessionState {
     pub next_push_id: u64,
     /// How far progress pushes have read the transcript.
     pub progress: ProgressCursor,
+    /// The session ended, and no event came since.
+    pub ended: bool,
+}
+
+impl SessionState {
+    /// Nothing is left to remember: the session ended and no push of it waits. Its state is
+    /// deleted.
+    pub fn finished(&self) -> bool {
+        self.ended && self.pending.is_none()
+    }
 }
 
 /// One turn: from a person's prompt to the Stop that ends the work it started.
@@ -67,28 +81,68 @@ impl Turn {
     }
 }
 
-/// The push a deliverer process is waiting to send.
+/// A pending push as this version records it, or none.
+fn current_pending<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Pending>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Recorded {
+        Current(Box<Pending>),
+        Older(serde::de::IgnoredAny),
+    }
+    Ok(match Option::<Recorded>::deserialize(d)? {
+        Some(Recorded::Current(p)) => Some(*p),
+        Some(Recorded::Older(_)) | None => None,
+    })
+}
+
+/// The session's pending push: the one record of a push from the step that schedules it to
+/// its delivery — what to send, when, how presence is judged, and who delivers it.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct Pending {
     /// The push's id, unique within the session.
-    #[serde(default)]
     pub id: u64,
-    /// What the push is about.
-    #[serde(default = "kind_done")]
-    pub kind: Kind,
+    /// What to send.
+    pub notification: Notification,
     /// When it was scheduled (Unix ms).
-    #[serde(default)]
     pub scheduled_ms: u64,
     /// When it is due (Unix ms).
-    #[serde(default)]
     pub fire_at_ms: u64,
+    /// Drop the push if the user turns out to be at the terminal when it is due.
+    #[serde(default)]
+    pub presence_checked: bool,
+    /// The user's terminal, watched for typing until the push is due, with its reading when the
+    /// push was scheduled; `None`: no typing check (none found, or none wanted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terminal: Option<Terminal>,
     /// The process that will send it, once spawned.
     #[serde(default)]
     pub deliverer: Option<ProcessRef>,
+    /// Where the reply is to be read at send time when the push was scheduled without it: an
+    /// agent that writes it only after its hook ran (Copilot's session file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_file: Option<PathBuf>,
 }
 
-fn kind_done() -> Kind {
-    Kind::Done
+impl Pending {
+    /// What the push is about.
+    pub fn kind(&self) -> Kind {
+        self.notification.kind
+    }
+
+    /// How long the push waits from its scheduling.
+    pub fn delay(&self) -> Duration {
+        Duration::from_millis(self.fire_at_ms.saturating_sub(self.scheduled_ms))
+    }
+}
+
+/// A terminal watched for typing while a push waits.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Terminal {
+    /// The terminal device.
+    pub path: PathBuf,
+    /// Its activity when the push was scheduled; `None` when it could not be read then.
+    #[serde(default)]
+    pub baseline: Option<Activity>,
 }
 
 /// A process, identified so that a reused pid cannot be mistaken for it.
@@ -149,8 +203,16 @@ mod tests {
         )
         .expect("loads");
         assert_eq!(s.turn.expect("turn").started_ms, Some(5));
+        assert_eq!(
+            s.pending, None,
+            "an older version's push without its notification"
+        );
+        let s: SessionState = serde_json::from_str(
+            r#"{"pending":{"id":3,"notification":{"kind":"needs_input","title":"t","body":""},"scheduled_ms":1,"fire_at_ms":2}}"#,
+        )
+        .expect("loads");
         let p = s.pending.expect("pending");
-        assert_eq!((p.id, p.kind, p.deliverer), (3, Kind::NeedsInput, None));
+        assert_eq!((p.id, p.kind(), p.deliverer), (3, Kind::NeedsInput, None));
     }
 
     #[test]
@@ -159,9 +221,18 @@ mod tests {
             turn: Some(Turn::started(10, Some("p".into()))),
             pending: Some(Pending {
                 id: 1,
-                kind: Kind::Error,
+                notification: Notification::new(Kind::Error, "proj — error", "boom"),
                 scheduled_ms: 10,
                 fire_at_ms: 20,
+                presence_checked: true,
+                terminal: Some(Terminal {
+                    path: PathBuf::from("/dev/pts/3"),
+                    baseline: Some(Activity {
+                        last_input_ms: Some(4),
+                        resolution_ms: 8_000,
+                    }),
+                }),
+                reply_file: None,
                 deliverer: Some(ProcessRef {
                     pid: 7,
                     start_time: 99,
@@ -176,6 +247,7 @@ mod tests {
                 last_push_ms: Some(9),
                 held: vec!["Checking the logs.".into()],
             },
+            ended: true,
         };
         let json = serde_json::to_string(&s).expect("serialises");
         assert_eq!(

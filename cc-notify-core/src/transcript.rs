@@ -2,10 +2,11 @@
 //!
 //! Two questions are answered without reading the whole file:
 //!
-//! * [`last_turn`] — the hot path for a Stop hook — reads **backwards from the end** in blocks
-//!   until it reaches the prompt that opened the last turn, and reports the final reply, an API
-//!   error, and failed tool calls ([`TurnTail`]). Its cost depends on the size of the last turn,
-//!   not of the file, and it gives up after [`MAX_SCAN_BACK`] bytes.
+//! * [`last_turn`] — for a Stop hook of a turn whose start cc-notify missed — reads
+//!   **backwards from the end** in blocks until it reaches the prompt that opened the last turn,
+//!   and reports the final reply, an API error, and failed tool calls ([`TurnTail`]). Its cost
+//!   depends on the size of the last turn, not of the file, and it gives up after
+//!   [`MAX_SCAN_BACK`] bytes. [`last_reply`] — the hot path — stops once the final reply is read.
 //! * [`scan_from`] reads **forwards from a byte offset** and returns the assistant text messages
 //!   written since, with the offset to resume from ([`Scan`]), for progress pushes.
 //!
@@ -92,12 +93,27 @@ impl TranscriptError {
 /// ```
 pub fn last_turn(path: &Path) -> Result<TurnTail, TranscriptError> {
     let (file, len) = open_regular(path)?;
-    tail::last_turn(&FileSource { file, len }, MAX_SCAN_BACK)
+    tail::last_turn(&FileSource { file, len }, MAX_SCAN_BACK, false)
 }
 
 /// [`last_turn`] over a transcript held in memory.
 pub fn last_turn_in(data: &[u8]) -> Result<TurnTail, TranscriptError> {
-    tail::last_turn(&data, MAX_SCAN_BACK)
+    tail::last_turn(&data, MAX_SCAN_BACK, false)
+}
+
+/// Reads back from the end of the transcript at `path` only until the turn's final reply is
+/// complete, for a caller that knows the turn's tool calls already: the reply (and an API error
+/// that came after it) as [`last_turn`] gives them, at the cost of the reply's size rather than
+/// the turn's. The tool failures and the prompt offset cover only what was read. Without a
+/// final reply it reads as far as [`last_turn`].
+pub fn last_reply(path: &Path) -> Result<TurnTail, TranscriptError> {
+    let (file, len) = open_regular(path)?;
+    tail::last_turn(&FileSource { file, len }, MAX_SCAN_BACK, true)
+}
+
+/// [`last_reply`] over a transcript held in memory.
+pub fn last_reply_in(data: &[u8]) -> Result<TurnTail, TranscriptError> {
+    tail::last_turn(&data, MAX_SCAN_BACK, true)
 }
 
 /// The assistant text messages written to the transcript at `path` after byte `offset`

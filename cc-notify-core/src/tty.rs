@@ -1,15 +1,18 @@
-//! The user's terminal: finding it, reading when it last got input, and telling processes apart.
+//! The user's terminal: finding it, and reading when it last got input.
 //!
 //! A hook runs without a controlling terminal, but `claude`'s standard input is the user's
 //! pty (`/proc/$CLAUDE_PID/fd/0` → `/dev/pts/N`). The TUI reading a keystroke moves the pty's
 //! access time; output (echo, the spinner) moves its modification time, so only `atime` is
 //! input. Both move in 8-second buckets ([`PTY_RESOLUTION`]).
 //!
-//! Process lookups read `/proc` and exist on Linux only; elsewhere they find nothing.
+//! Process lookups read `/proc` and exist on Linux only; elsewhere they find nothing. (Telling
+//! processes apart, for signalling a deliverer, is the binary's.)
 
 use std::path::{Path, PathBuf};
 
-use crate::activity::{Activity, ActivityProbe, PTY_RESOLUTION, ProbeError};
+use crate::activity::{
+    Activity, ActivityProbe, Certainty, Input, PTY_RESOLUTION, ProbeError, Reading,
+};
 
 /// Reads when a terminal device last got input, from its access time. The device is never
 /// opened: only its metadata is read.
@@ -30,9 +33,9 @@ impl TtyProbe {
     }
 }
 
-impl ActivityProbe for TtyProbe {
-    /// `last_input_ms` is the device's access time; `resolution_ms` is the tty layer's 8 s.
-    fn sample(&self) -> Result<Activity, ProbeError> {
+impl TtyProbe {
+    /// The device's access time, at the tty layer's 8 s resolution.
+    fn stat(&self) -> Result<Activity, ProbeError> {
         let io_err = |source| ProbeError::Io {
             what: self.path.display().to_string(),
             source,
@@ -50,6 +53,29 @@ impl ActivityProbe for TtyProbe {
             last_input_ms: Some(secs.saturating_mul(1000).saturating_add(millis)),
             resolution_ms: u64::try_from(PTY_RESOLUTION.as_millis()).unwrap_or(u64::MAX),
         })
+    }
+}
+
+impl ActivityProbe for TtyProbe {
+    fn name(&self) -> &'static str {
+        "pty"
+    }
+
+    /// The input is the device's access time (`atime`), at the tty layer's 8 s resolution; a
+    /// terminal that cannot be read is [`Certainty::Unknown`], naming it.
+    fn read(&self) -> Reading {
+        match self.stat() {
+            Ok(activity) => Reading {
+                probe: self.name(),
+                input: Some(Input {
+                    signal: "atime",
+                    activity,
+                    jitter_ms: 0,
+                }),
+                certainty: Certainty::Nothing,
+            },
+            Err(e) => Reading::unknown(self.name(), e.to_string()),
+        }
     }
 }
 
@@ -92,7 +118,7 @@ pub fn stdin_terminal(pid: u32, consoles: bool) -> Option<PathBuf> {
 /// Field `n` (numbered from 1 as in proc(5), `n >= 3`) of `/proc/<pid>/stat`, as a number.
 /// `None` where there is no such process or no `/proc`, or — with `running` — where it has
 /// exited and only waits for its parent to collect its status (a zombie).
-fn stat_field(pid: u32, n: usize, running: bool) -> Option<u64> {
+pub fn stat_field(pid: u32, n: usize, running: bool) -> Option<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Field 2, the command name in parentheses, may itself hold spaces and parentheses.
     let (_, rest) = stat.rsplit_once(") ")?;
@@ -106,24 +132,6 @@ fn stat_field(pid: u32, n: usize, running: bool) -> Option<u64> {
 
 fn parent_of(pid: u32) -> Option<u32> {
     u32::try_from(stat_field(pid, 4, false)?).ok()
-}
-
-/// When `pid` started, in clock ticks since boot (`/proc/<pid>/stat` field 22). Together with
-/// the pid it names one process: a recycled pid has a later start time. `None` where `/proc`
-/// is not available.
-pub fn process_start_time(pid: u32) -> Option<u64> {
-    stat_field(pid, 22, false)
-}
-
-/// `pid` is still the process that started at `start_time` (see [`process_start_time`]),
-/// still running, and runs as our user: safe to signal. False when it is gone (or has exited
-/// and waits to be reaped), recycled or someone else's, and where `/proc` is not available.
-pub fn is_same_process(pid: u32, start_time: u64) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    // /proc/<pid> belongs to the process's effective user.
-    let ours = std::fs::metadata(format!("/proc/{pid}"))
-        .is_ok_and(|m| m.uid() == rustix::process::geteuid().as_raw());
-    ours && stat_field(pid, 22, true) == Some(start_time)
 }
 
 #[cfg(all(test, target_os = "linux"))]
@@ -231,32 +239,5 @@ mod tests {
         assert_eq!(found, Some(pts.clone()));
         let sample = TtyProbe::new(&pts).sample().unwrap();
         assert!(sample.last_input_ms.is_some());
-    }
-
-    #[test]
-    fn a_process_is_known_by_pid_and_start_time() {
-        let me = std::process::id();
-        let start = process_start_time(me).unwrap();
-        assert!(is_same_process(me, start));
-        assert!(!is_same_process(me, start + 1));
-
-        let mut child = Command::new("sleep").arg("30").spawn().unwrap();
-        let pid = child.id();
-        let child_start = process_start_time(pid).unwrap();
-        assert!(child_start >= start);
-        assert!(is_same_process(pid, child_start));
-        child.kill().unwrap();
-        // Exited but not yet reaped: a zombie is no longer that process either.
-        let zombie = || {
-            std::fs::read_to_string(format!("/proc/{pid}/stat"))
-                .is_ok_and(|s| s.rsplit_once(") ").is_some_and(|(_, r)| r.starts_with('Z')))
-        };
-        while !zombie() {
-            std::thread::yield_now();
-        }
-        assert!(!is_same_process(pid, child_start));
-        child.wait().unwrap();
-        // Reaped: the pid no longer names that process.
-        assert!(!is_same_process(pid, child_start));
     }
 }

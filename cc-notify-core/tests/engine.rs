@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use cc_notify_core::agent::claude;
 use cc_notify_core::engine::{
-    self, Action, Context, EngineConfig, FireVerdict, HeadlessPolicy, PushPlan, TranscriptFacts,
+    self, Action, Context, EngineConfig, FireVerdict, HeadlessPolicy, TranscriptFacts,
 };
 use cc_notify_core::event::{Agent, ApiErrorKind, EndReason, EventKind, InputNeed, ToolCall};
-use cc_notify_core::state::ProcessRef;
+use cc_notify_core::state::{Pending, ProcessRef};
 use cc_notify_core::{DecisionKind, Event, Kind, SessionState};
 use proptest::prelude::*;
 
@@ -132,12 +132,9 @@ proptest! {
             match op {
                 Op::Deliver => {
                     if let Some(id) = state.pending.as_ref().map(|p| p.id) {
-                        match engine::fire_check(&state, id, now, &cfg) {
-                            FireVerdict::Fire => {
-                                let kind = state.pending.as_ref().map_or(Kind::Done, |p| p.kind);
-                                engine::mark_delivered(&mut state, id, kind, now);
-                            }
-                            _ => engine::mark_dropped(&mut state, id),
+                        match engine::fire_check(&mut state, id, now, &cfg) {
+                            FireVerdict::Fire(n) => engine::mark_delivered(&mut state, id, n.kind, now),
+                            _ => prop_assert!(state.pending.as_ref().is_none_or(|p| p.id != id), "a push not fired is dropped"),
                         }
                         live.retain(|l| *l != id);
                     }
@@ -152,7 +149,7 @@ proptest! {
                         now_ms: now,
                         silenced,
                         headless,
-                        transcript: engine::wants_transcript(&state, &ev).then(|| transcript.clone()).flatten(),
+                        transcript: engine::needs(&state, &ev, &cfg).transcript.is_some().then(|| transcript.clone()).flatten(),
                         ..Context::default()
                     };
                     let before = state.pending.clone();
@@ -161,7 +158,7 @@ proptest! {
                         Action::Cancel { push_id, deliverer, .. } => Some((*push_id, *deliverer)),
                         _ => None,
                     }).collect();
-                    let schedules: Vec<&PushPlan> = actions.iter().filter_map(|a| match a {
+                    let schedules: Vec<&Pending> = actions.iter().filter_map(|a| match a {
                         Action::Schedule(p) => Some(p),
                         _ => None,
                     }).collect();
@@ -191,16 +188,14 @@ proptest! {
                     for p in &schedules {
                         prop_assert!(last_id.is_none_or(|l| p.id > l), "push ids grow");
                         last_id = Some(p.id);
-                        prop_assert_eq!(after.pending.as_ref().map(|x| (x.id, x.kind)), Some((p.id, p.notification.kind)));
-                        prop_assert_eq!(p.notification.kind == Kind::Error, p.delay.is_zero() && p.notification.kind == Kind::Error);
+                        prop_assert_eq!(after.pending.as_ref().map(|x| (x.id, x.kind())), Some((p.id, p.notification.kind)));
+                        prop_assert_eq!(p.notification.kind == Kind::Error, p.delay().is_zero() && p.notification.kind == Kind::Error);
                     }
-                    // SessionEnd always forgets, last.
-                    let forgets = actions.iter().filter(|a| **a == Action::Forget).count();
+                    // A session end ends the session, and any later event resumes it; the state
+                    // is finished once no push waits.
                     let is_end = matches!(ev.kind, EventKind::SessionEnded { .. });
-                    prop_assert_eq!(forgets, usize::from(is_end));
-                    if is_end {
-                        prop_assert_eq!(actions.last(), Some(&Action::Forget));
-                    }
+                    prop_assert_eq!(after.ended, is_end);
+                    prop_assert_eq!(after.finished(), is_end && after.pending.is_none());
                     for (id, _) in &cancels {
                         live.retain(|l| l != id);
                     }
@@ -222,7 +217,7 @@ struct Replay {
     cfg: EngineConfig,
     headless: bool,
     /// Every push scheduled, in order.
-    scheduled: Vec<PushPlan>,
+    scheduled: Vec<Pending>,
     /// Pushes actually delivered: (kind, title).
     delivered: Vec<(Kind, String)>,
     records: Vec<DecisionKind>,
@@ -248,17 +243,23 @@ impl Replay {
         if p.fire_at_ms > now_ms {
             return;
         }
-        if engine::fire_check(&self.state, p.id, p.fire_at_ms, &self.cfg) == FireVerdict::Fire {
-            engine::mark_delivered(&mut self.state, p.id, p.kind, p.fire_at_ms);
+        if let FireVerdict::Fire(n) =
+            engine::fire_check(&mut self.state, p.id, p.fire_at_ms, &self.cfg)
+        {
+            assert_eq!(
+                n, p.notification,
+                "the record's notification is what is sent"
+            );
+            engine::mark_delivered(&mut self.state, p.id, n.kind, p.fire_at_ms);
             let plan = self
                 .scheduled
                 .iter()
                 .find(|s| s.id == p.id)
                 .expect("scheduled");
             self.delivered
-                .push((p.kind, plan.notification.title.clone()));
+                .push((p.kind(), plan.notification.title.clone()));
         } else {
-            engine::mark_dropped(&mut self.state, p.id);
+            assert_eq!(self.state.pending, None, "a push not fired is dropped");
         }
     }
 
@@ -271,7 +272,10 @@ impl Replay {
             now_ms,
             silenced: false,
             headless: self.headless,
-            transcript: if engine::wants_transcript(&self.state, &ev) {
+            transcript: if engine::needs(&self.state, &ev, &self.cfg)
+                .transcript
+                .is_some()
+            {
                 transcript
             } else {
                 None
@@ -336,7 +340,7 @@ fn replays_the_tui_session_with_tool_failure_rejection_and_background_subagent()
     r.hook(104, &j(r#""prompt_id":"p2","hook_event_name":"Stop","stop_hook_active":false,"last_assistant_message":"The directory does not exist.","background_tasks":[]"#), None);
     let error = r.scheduled.last().expect("error push");
     assert_eq!(error.notification.kind, Kind::Error);
-    assert_eq!(error.delay, Duration::ZERO);
+    assert_eq!(error.delay(), Duration::ZERO);
 
     // Turn 3: a permission dialog, open long enough to notify, then answered "No": no Stop.
     let a = r.hook(
@@ -484,9 +488,8 @@ fn replays_the_tui_session_with_interrupts_and_compact() {
         None,
     );
     let id = r.scheduled[1].id;
-    assert!(
-        matches!(a.as_slice(), [Action::Cancel { push_id, .. }, Action::Forget] if *push_id == id)
-    );
+    assert!(matches!(a.as_slice(), [Action::Cancel { push_id, .. }] if *push_id == id));
+    assert!(r.state.finished(), "nothing waits: the state goes");
     assert_eq!(
         r.delivered,
         [(
@@ -523,8 +526,8 @@ fn replays_a_print_mode_api_error() {
     };
     let mut r = Replay::new();
     r.headless = true;
-    let a = session(&mut r);
-    assert_eq!(a.last(), Some(&Action::Forget));
+    session(&mut r);
+    assert!(r.state.ended);
     assert!(
         r.scheduled.is_empty(),
         "headless sessions are skipped by default"

@@ -1,6 +1,6 @@
 //! Progress pushes (issue 5), end to end at the library level: a transcript written the way
 //! Claude Code writes it, the hooks it fires, the scans the binary makes when
-//! `wants_progress_scan` asks, and the actions `step` returns.
+//! `needs` asks for, and the actions `step` returns.
 
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
@@ -94,25 +94,24 @@ struct Outcome {
 /// One hook run as the binary does it: scan when asked (from 0 again if the file was
 /// replaced), then step.
 fn hook(
-    mut state: SessionState,
+    state: SessionState,
     ev: &Event,
     cfg: &EngineConfig,
     now_ms: u64,
 ) -> (SessionState, Outcome) {
     let path = ev.transcript_path.as_deref().unwrap();
-    let scan = |state: &SessionState| {
-        engine::wants_progress_scan(state, ev, cfg)
-            .map(|offset| transcript::scan_from(path, offset))
-    };
-    let mut found = scan(&state);
+    let offset = engine::needs(&state, ev, cfg).progress_from;
+    let mut found = offset.map(|offset| transcript::scan_from(path, offset));
+    let mut progress_restarted = false;
     if let Some(Err(TranscriptError::OffsetPastEnd { .. })) = found {
-        engine::restart_progress(&mut state);
-        found = scan(&state);
+        progress_restarted = true;
+        found = Some(transcript::scan_from(path, 0));
     }
     let scanned = found.is_some();
     let ctx = Context {
         now_ms,
         progress: found.map(Result::unwrap),
+        progress_restarted,
         ..Context::default()
     };
     let (state, actions) = engine::step(state, ev, &ctx, cfg);
@@ -247,7 +246,8 @@ fn three_steps_then_one_banner_with_the_final_reply() {
     for n in &r.progress {
         assert_eq!(n.kind, Kind::Progress);
         assert_eq!(n.title, "proj2 — working…");
-        assert_eq!(n.priority, Some(-2));
+        // The notifier picks the priority per kind ([pushover.priorities] progress).
+        assert_eq!(n.priority, None);
         assert_eq!(n.session_id.as_deref(), Some("s1"));
     }
     assert!(r.state.pending.is_some(), "the banner waits as usual");
@@ -390,7 +390,7 @@ fn interleaved_scans_whose_offsets_lag_push_each_message_once() {
     let ev = tool_done(&path, false);
     for &a in &cuts {
         for &b in &cuts {
-            let offset = engine::wants_progress_scan(&start, &ev, &cfg).unwrap();
+            let offset = engine::needs(&start, &ev, &cfg).progress_from.unwrap();
             let scan_a = transcript::scan_bytes(&data[..a], offset).unwrap();
             let scan_b = transcript::scan_bytes(&data[..b], offset).unwrap();
             let mut state = start.clone();
@@ -420,7 +420,8 @@ fn hook_bytes(
     cfg: &EngineConfig,
     data: &[u8],
 ) -> (SessionState, Outcome) {
-    let progress = engine::wants_progress_scan(&state, ev, cfg)
+    let progress = engine::needs(&state, ev, cfg)
+        .progress_from
         .map(|offset| transcript::scan_bytes(data, offset).unwrap());
     let ctx = Context {
         now_ms: 1_000,
@@ -451,7 +452,6 @@ fn a_whole_session_pushes_every_intermediate_message_once_and_no_final_reply() {
 fn min_interval_coalesces_and_the_turn_end_flushes() {
     let cfg = EngineConfig {
         progress_min_interval: Duration::from_secs(60),
-        progress_priority: -1,
         ..progress_on()
     };
     let mut r = Replay::new(cfg);
@@ -461,7 +461,6 @@ fn min_interval_coalesces_and_the_turn_end_flushes() {
         texts,
         [STEPS[0].to_owned(), format!("{}\n\n{}", STEPS[1], STEPS[2])]
     );
-    assert!(r.progress.iter().all(|n| n.priority == Some(-1)));
     assert_eq!(r.sent.last(), Some(&(Kind::Done, LAST_BLOCK.to_owned())));
 }
 
@@ -488,7 +487,7 @@ fn silenced_and_headless_sessions_get_no_progress_and_no_backlog_later() {
             &data[..find(&data, "Step one")],
         );
         let ev = tool_done(&path, false);
-        let offset = engine::wants_progress_scan(&state, &ev, &cfg).unwrap();
+        let offset = engine::needs(&state, &ev, &cfg).progress_from.unwrap();
         let ctx = Context {
             progress: Some(transcript::scan_bytes(&data[..at_step_three], offset).unwrap()),
             ..quiet.clone()
@@ -560,7 +559,7 @@ fn progress_never_touches_the_pending_banner() {
     // The turn goes on (a Stop hook blocked, or a background task): a new step is pushed.
     let (state, actions) = {
         let ev = tool_done(&path, false);
-        let offset = engine::wants_progress_scan(&state, &ev, &cfg).unwrap();
+        let offset = engine::needs(&state, &ev, &cfg).progress_from.unwrap();
         let ctx = Context {
             progress: Some(transcript::scan_bytes(&data, offset).unwrap()),
             ..Context::default()
@@ -634,7 +633,7 @@ fn scans_are_asked_for_only_where_progress_is_decided() {
     let path = PathBuf::from("session.jsonl");
     let cfg = progress_on();
     let fresh = SessionState::default();
-    let wants = |ev: &Event| engine::wants_progress_scan(&fresh, ev, &cfg);
+    let wants = |ev: &Event| engine::needs(&fresh, ev, &cfg).progress_from;
     assert_eq!(wants(&prompt(&path, false)), Some(0));
     assert_eq!(wants(&tool_done(&path, true)), Some(0));
     assert_eq!(wants(&stop(&path, "x")), Some(0));
@@ -660,8 +659,8 @@ fn scans_are_asked_for_only_where_progress_is_decided() {
     // The offset belongs to its transcript: another file is read from the start.
     let data = fixture(THREE_STEPS);
     let (state, _) = hook_bytes(fresh.clone(), &prompt(&path, false), &cfg, &data);
-    let offset = engine::wants_progress_scan(&state, &tool_done(&path, false), &cfg);
+    let offset = engine::needs(&state, &tool_done(&path, false), &cfg).progress_from;
     assert_eq!(offset, Some(data.len() as u64));
     let other = tool_done(Path::new("cleared.jsonl"), false);
-    assert_eq!(engine::wants_progress_scan(&state, &other, &cfg), Some(0));
+    assert_eq!(engine::needs(&state, &other, &cfg).progress_from, Some(0));
 }

@@ -209,7 +209,7 @@ fn concurrent_processes_never_lose_an_increment() {
                 .args([
                     "--ignored",
                     "--exact",
-                    "child_increments",
+                    "store::child_increments",
                     "--test-threads=1",
                 ])
                 .env(CHILD_DIR, &path)

@@ -6,8 +6,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use cc_notify_core::transcript::{
-    ApiError, MAX_SCAN_BACK, Scan, TranscriptError, TurnTail, last_turn, last_turn_in, scan_bytes,
-    scan_from,
+    ApiError, MAX_SCAN_BACK, Scan, TranscriptError, TurnTail, last_reply, last_reply_in, last_turn,
+    last_turn_in, scan_bytes, scan_from,
 };
 
 const MULTI: &str = "tui-multi-toolfail-permreject-subagent.jsonl";
@@ -89,6 +89,41 @@ fn failed_ls_is_counted() {
         tail.final_reply.as_deref(),
         Some("Done. Here's the summary: all good.")
     );
+}
+
+#[test]
+fn the_reply_alone_is_read_without_going_back_to_the_prompt() {
+    let data = first_lines(MULTI, 51);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.jsonl");
+    fs::write(&path, &data).unwrap();
+    let reply = last_reply(&path).unwrap();
+    assert_eq!(reply, last_reply_in(&data).unwrap());
+    assert_eq!(
+        reply.final_reply.as_deref(),
+        Some("Done. Here's the summary: all good.")
+    );
+    assert_eq!(reply.prompt_offset, None, "read back past the reply");
+    assert_eq!(
+        reply.failed_tools, 0,
+        "the failed call lies before the reply"
+    );
+}
+
+#[test]
+fn the_reply_alone_is_the_turns_reply_at_every_point_of_real_sessions() {
+    for name in [MULTI, APIERR, INTERRUPTS] {
+        let data = read(name);
+        let ends = (1..=data.len()).filter(|&i| data[i - 1] == b'\n');
+        for end in ends {
+            let (turn, reply) = (
+                last_turn_in(&data[..end]).unwrap(),
+                last_reply_in(&data[..end]).unwrap(),
+            );
+            assert_eq!(reply.final_reply, turn.final_reply, "{name} at byte {end}");
+            assert_eq!(reply.api_error, turn.api_error, "{name} at byte {end}");
+        }
+    }
 }
 
 #[test]

@@ -22,10 +22,11 @@
 pub mod config;
 pub mod message;
 mod response;
-mod retry;
 mod sender;
 
+pub use cc_notify_core::delivery::{
+    MAX_RETRY_INTERVAL, MIN_RETRY_INTERVAL, retry_after, send_with_retry,
+};
 pub use config::{ConfigError, Credential, Priorities, PushoverConfig, Sounds};
 pub use response::next_monthly_reset;
-pub use retry::{MAX_RETRY_INTERVAL, MIN_RETRY_INTERVAL, retry_after, send_with_retry};
 pub use sender::{Pushover, UserInfo};

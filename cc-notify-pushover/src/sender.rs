@@ -10,7 +10,6 @@ use serde::Serialize;
 use crate::config::{ConfigError, PushoverConfig, Redacted};
 use crate::message::MessageParams;
 use crate::response::{Answer, Body};
-use crate::retry;
 
 /// Sends notifications through Pushover. Built from a validated [`PushoverConfig`].
 ///
@@ -81,7 +80,7 @@ impl Pushover {
         retries: u32,
         sleep: &mut dyn FnMut(Duration),
     ) -> Result<Receipt, NotifyError> {
-        retry::send_with_retry(self, n, retries, sleep)
+        cc_notify_core::delivery::send_with_retry(self, n, retries, sleep)
     }
 
     fn post<T>(

@@ -1,15 +1,11 @@
-//! The config file loader (the CLI's own `config.rs`, compiled in): never panics; an accepted
+//! The CLI's config file loader: never panics; an accepted
 //! file gives values inside the documented limits; a refused one points at a real line.
 #![no_main]
-
-#[allow(dead_code)]
-#[path = "../../cc-notify-cli/src/config.rs"]
-mod config;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use config::{ConfigError, MAX_RETRIES, MAX_SECS};
+use cc_notify_cli::config::{self, ConfigError, MAX_RETRIES, MAX_SECS};
 
 /// One file per fuzzing process, rewritten for every input (`load` reads a path).
 fn scratch() -> &'static PathBuf {
@@ -30,15 +26,14 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     match config::load(path, &|_| None) {
         Ok(loaded) => {
             let c = loaded.config;
-            let t = &c.timing;
-            for d in [t.typing_window, t.grace, t.rate_limit, c.delivery.outbox_max_age] {
+            let (e, p) = (&c.engine, &c.presence);
+            for d in [p.typing_window, p.grace, e.rate_limit, e.progress_min_interval] {
                 assert!(d.as_secs() <= MAX_SECS, "{d:?} above the limit");
             }
-            assert!(t.typing_window >= cc_notify_core::activity::PTY_RESOLUTION);
-            assert!(c.progress.min_interval.as_secs() <= MAX_SECS);
-            assert!(matches!(c.progress.priority, -2 | -1));
+            assert!(c.delivery.outbox_max_age.as_secs() <= MAX_SECS);
+            assert!(p.typing_window >= cc_notify_core::activity::PTY_RESOLUTION);
             assert!(c.delivery.retries <= MAX_RETRIES);
-            let bands = t.bands.as_slice();
+            let bands = e.bands.as_slice();
             for w in bands.windows(2) {
                 assert!(w[0].0 < w[1].0 && w[0].1 >= w[1].1, "bands {bands:?}");
             }

@@ -1,16 +1,12 @@
-//! Installing into and uninstalling from Claude Code's settings.json (the CLI's own
-//! `settings/` modules, compiled in): never panics; install is idempotent and registers every event;
+//! Installing into and uninstalling from Claude Code's settings.json (the CLI's settings
+//! module): never panics; install is idempotent and registers every event;
 //! neither ever touches a hook that is not ours; uninstall leaves none of ours.
 #![no_main]
 
-#[allow(dead_code, unused_imports)]
-#[path = "../../cc-notify-cli/src/settings/mod.rs"]
-mod settings;
-
+use cc_notify_cli::settings::command::is_our_command;
+use cc_notify_cli::settings::events::EVENTS;
+use cc_notify_cli::settings::{Changed, install, uninstall};
 use serde_json::Value;
-use settings::command::is_our_command;
-use settings::events::EVENTS;
-use settings::{Changed, install, uninstall};
 
 const COMMAND: &str = "/opt/bin/cc-notify hook";
 

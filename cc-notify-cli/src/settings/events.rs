@@ -1,5 +1,5 @@
 //! The hook events cc-notify registers with Claude Code: one table for `install` and for the
-//! plugin's `hooks/hooks.json`.
+//! [plugin](super::plugin)'s `hooks/hooks.json`.
 
 use serde_json::{Value, json};
 
@@ -10,12 +10,15 @@ pub struct EventSpec {
     pub name: &'static str,
     /// The matcher, when the event should not fire for everything.
     pub matcher: Option<&'static str>,
+    /// Seconds Claude Code gives the hook run before killing it.
+    pub timeout: u64,
 }
 
 const fn every(name: &'static str) -> EventSpec {
     EventSpec {
         name,
         matcher: None,
+        timeout: HOOK_TIMEOUT_SECS,
     }
 }
 
@@ -31,6 +34,14 @@ pub const EVENTS: &[EventSpec] = &[
     EventSpec {
         name: "Notification",
         matcher: Some("permission_prompt|idle_prompt|elicitation_dialog|elicitation_url_dialog"),
+        timeout: HOOK_TIMEOUT_SECS,
+    },
+    // Answered from the phone only with `[approvals] enabled`; otherwise (and whenever the
+    // user is at the keyboard) the run returns at once, printing nothing.
+    EventSpec {
+        name: "PermissionRequest",
+        matcher: None,
+        timeout: APPROVAL_HOOK_TIMEOUT_SECS,
     },
     every("Stop"),
     every("StopFailure"),
@@ -42,20 +53,14 @@ pub const EVENTS: &[EventSpec] = &[
 /// Seconds Claude Code gives each hook run before killing it.
 pub const HOOK_TIMEOUT_SECS: u64 = 10;
 
-#[cfg(test)]
-/// The command of the plugin's hooks: the launcher the plugin ships, which runs the cc-notify
-/// binary it finds (see `plugin/hooks/cc-notify`).
-pub const PLUGIN_COMMAND: &str = "\"${CLAUDE_PLUGIN_ROOT}/hooks/cc-notify\" hook";
-
-#[cfg(test)]
-/// What the plugin's `hooks/hooks.json` says about itself.
-pub const PLUGIN_DESCRIPTION: &str = "Push notifications to your phone when a turn ends, fails or \
-     needs input, only when you have walked away. Runs the cc-notify binary on PATH or in \
-     ~/.cargo/bin (build it with scripts/install.sh --no-register); without one it does nothing.";
+/// Seconds Claude Code gives the `PermissionRequest` run: above the longest `[approvals]
+/// timeout` (300 s) plus the time to send and withdraw the phone prompt. Past it Claude Code
+/// shows its own dialog, which is what the hook's abstaining means anyway.
+pub const APPROVAL_HOOK_TIMEOUT_SECS: u64 = 330;
 
 /// The matcher group cc-notify registers for `spec`.
 pub(super) fn our_group(spec: &EventSpec, command: &str) -> Value {
-    let handler = json!({"type": "command", "command": command, "timeout": HOOK_TIMEOUT_SECS});
+    let handler = json!({"type": "command", "command": command, "timeout": spec.timeout});
     match spec.matcher {
         Some(m) => json!({"matcher": m, "hooks": [handler]}),
         None => json!({"hooks": [handler]}),
@@ -70,10 +75,4 @@ pub fn hooks_object(command: &str) -> Value {
         .map(|spec| (spec.name.to_owned(), json!([our_group(spec, command)])))
         .collect::<serde_json::Map<_, _>>()
         .into()
-}
-
-#[cfg(test)]
-/// The plugin's `hooks/hooks.json`: [`hooks_object`] running the plugin's launcher.
-pub fn plugin_hooks() -> Value {
-    json!({"description": PLUGIN_DESCRIPTION, "hooks": hooks_object(PLUGIN_COMMAND)})
 }

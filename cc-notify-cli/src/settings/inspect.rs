@@ -1,6 +1,5 @@
 //! What `doctor` reports about how cc-notify's hooks reach Claude Code: entries in settings
-//! files (`cc-notify install`), the plugin (enabled in settings under `enabledPlugins`), both,
-//! or neither.
+//! files (`cc-notify install`), the [plugin](super::plugin), both, or neither.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -12,10 +11,8 @@ use super::SettingsError;
 use super::command::our_program;
 use super::events::EVENTS;
 use super::locate;
+use super::plugin::{enabled_plugins, plugin_binary};
 use super::user_file::read_text;
-
-/// The plugin's name, before the `@marketplace` of its key in `enabledPlugins`.
-pub const PLUGIN_NAME: &str = "cc-notify";
 
 /// How a program our hooks run looks on disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,7 +152,7 @@ pub(super) fn inspect_hooks(
     Ok(state)
 }
 
-fn program_status(program: &str) -> ProgramStatus {
+pub(super) fn program_status(program: &str) -> ProgramStatus {
     if !program.contains('/') {
         return ProgramStatus::OnPath;
     }
@@ -164,116 +161,6 @@ fn program_status(program: &str) -> ProgramStatus {
         Ok(m) if m.is_file() && m.permissions().mode() & 0o111 != 0 => ProgramStatus::Executable,
         Ok(_) => ProgramStatus::NotExecutable,
     }
-}
-
-/// The cc-notify plugin as Claude Code has it enabled.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PluginState {
-    /// Its key in `enabledPlugins`: `cc-notify@<marketplace>`.
-    pub key: String,
-    /// The settings file whose `enabledPlugins` has the last word on it.
-    pub enabled_in: PathBuf,
-    /// The directory Claude Code runs it from; `None` when it has none.
-    pub root: Option<PathBuf>,
-    /// Its registration, read from `hooks/hooks.json` in [`root`](Self::root).
-    pub hooks: Option<InstallState>,
-}
-
-/// The cc-notify plugins enabled by `settings` (lowest precedence first, as from
-/// [`locate::candidate_paths`]: a later file's `false` disables what an earlier one enabled),
-/// with the directories Claude Code runs them from, found through its records in
-/// `plugins_dir` ([`locate::plugins_dir`]). Unreadable files count as saying nothing.
-pub fn enabled_plugins(settings: &[PathBuf], plugins_dir: Option<&Path>) -> Vec<PluginState> {
-    let mut last: Vec<(String, bool, PathBuf)> = Vec::new();
-    for path in settings {
-        let Some(doc) = read_json(path) else { continue };
-        let Some(enabled) = doc.get("enabledPlugins").and_then(Value::as_object) else {
-            continue;
-        };
-        for (key, on) in enabled {
-            if key.split('@').next() != Some(PLUGIN_NAME) {
-                continue;
-            }
-            let on = on.as_bool().unwrap_or(false);
-            last.retain(|(k, _, _)| k != key);
-            last.push((key.clone(), on, path.clone()));
-        }
-    }
-    last.into_iter()
-        .filter(|(_, on, _)| *on)
-        .map(|(key, _, enabled_in)| {
-            let root = plugins_dir.and_then(|dir| plugin_root(dir, &key));
-            let hooks = root.as_ref().and_then(|root| {
-                inspect_hooks(&root.join("hooks").join("hooks.json"), Some(root), None).ok()
-            });
-            PluginState {
-                key,
-                enabled_in,
-                root,
-                hooks,
-            }
-        })
-        .collect()
-}
-
-/// Where Claude Code runs plugin `key` (`name@marketplace`) from. A marketplace that is a
-/// local directory (`claude plugin marketplace add <checkout>`) is read in place: the plugin's
-/// `source` in its `marketplace.json`. Any other is run from the installed copy recorded in
-/// `installed_plugins.json`.
-fn plugin_root(plugins_dir: &Path, key: &str) -> Option<PathBuf> {
-    let (name, market) = key.split_once('@')?;
-    let in_place = read_json(&plugins_dir.join("known_marketplaces.json"))
-        .and_then(|known| {
-            let entry = known.get(market)?;
-            (entry.pointer("/source/source")?.as_str()? == "directory")
-                .then(|| Some(PathBuf::from(entry.get("installLocation")?.as_str()?)))?
-        })
-        .and_then(|dir| {
-            let listing = read_json(&dir.join(".claude-plugin").join("marketplace.json"))?;
-            let source = listing
-                .get("plugins")?
-                .as_array()?
-                .iter()
-                .find(|p| p.get("name").and_then(Value::as_str) == Some(name))?
-                .get("source")?
-                .as_str()?
-                .to_owned();
-            Some(dir.join(source))
-        });
-    in_place
-        .or_else(|| {
-            let installed = read_json(&plugins_dir.join("installed_plugins.json"))?;
-            let entry = installed
-                .get("plugins")?
-                .get(key)?
-                .as_array()?
-                .first()?
-                .clone();
-            Some(PathBuf::from(entry.get("installPath")?.as_str()?))
-        })
-        .filter(|root| root.is_dir())
-}
-
-fn read_json(path: &Path) -> Option<Value> {
-    serde_json::from_str(&read_text(path).ok()??).ok()
-}
-
-/// The binary the plugin's launcher (`plugin/hooks/cc-notify`) would run, searched the same
-/// way: `cc-notify` on `PATH`, else in `$CARGO_INSTALL_ROOT/bin`, `$CARGO_HOME/bin`,
-/// `~/.cargo/bin`.
-pub fn plugin_binary(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
-    let var = |name: &str| env(name).filter(|v| !v.is_empty());
-    let on_path = var("PATH")
-        .into_iter()
-        .flat_map(|p| p.split(':').map(PathBuf::from).collect::<Vec<_>>());
-    let installed = ["CARGO_INSTALL_ROOT", "CARGO_HOME"]
-        .into_iter()
-        .filter_map(|v| var(v).map(|d| PathBuf::from(d).join("bin")))
-        .chain(var("HOME").map(|h| PathBuf::from(h).join(".cargo").join("bin")));
-    on_path
-        .chain(installed)
-        .map(|dir| dir.join("cc-notify"))
-        .find(|p| program_status(&p.to_string_lossy()) == ProgramStatus::Executable)
 }
 
 /// How bad a [`Finding`] is.
@@ -403,7 +290,8 @@ pub fn findings(
         (true, true) => out.push(Finding::new(
             Level::Fail,
             "cc-notify's hooks are not registered with Claude Code",
-            "run `cc-notify install` (or install the plugin, see the README)",
+            "run `cc-notify install` (or install the plugin, see the README; \
+             a plugin loaded with --plugin-dir is not visible from here)",
         )),
         (false, false) => out.push(Finding::new(
             Level::Warn,

@@ -8,6 +8,7 @@
 //! - [`user_file`]: safely editing a file a person keeps (links, permissions, byte-order mark,
 //!   line endings, the original kept, atomic writes), for any agent's files;
 //! - [`locate`]: where Claude Code keeps settings and plugins;
+//! - [`plugin`]: the Claude Code plugin: its hooks file, where Claude Code runs it from;
 //! - [`inspect`]: the registration as `doctor` reports it, plugin included.
 
 pub mod command;
@@ -15,6 +16,7 @@ pub mod events;
 pub mod inspect;
 pub mod locate;
 pub mod merge;
+pub mod plugin;
 pub mod user_file;
 
 use std::path::{Path, PathBuf};
@@ -197,7 +199,10 @@ fn run(install: bool, opts: Options) -> Result<(), SettingsError> {
     };
     let shown = report.path.display();
     match (report.changed, opts.dry_run, install) {
-        (Changed::No, _, true) => println!("cc-notify's hooks are already registered in {shown}"),
+        (Changed::No, _, true) => {
+            println!("cc-notify's hooks are already registered in {shown}");
+            print_next_step();
+        }
         (Changed::No, _, false) => println!("no cc-notify hooks in {shown}: nothing to remove"),
         (Changed::Yes, true, _) => print!("{}", report.diff()),
         (Changed::Yes, false, true) => {
@@ -209,6 +214,7 @@ fn run(install: bool, opts: Options) -> Result<(), SettingsError> {
                 );
             }
             warn_if_the_plugin_runs_too(&env, &project_dir);
+            print_next_step();
         }
         (Changed::Yes, false, false) if report.restored => println!(
             "cc-notify's hooks removed: {shown} is back as it was before cc-notify changed it"
@@ -227,11 +233,26 @@ fn run(install: bool, opts: Options) -> Result<(), SettingsError> {
     Ok(())
 }
 
+/// After `install`: the next step when nothing can send pushes to a phone yet (no config
+/// file, no keys in the environment).
+fn print_next_step() {
+    let has_config = crate::config::config_path().is_some_and(|p| p.exists());
+    let env_keys = crate::config::TOKEN_VARS
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
+    if !has_config && !env_keys {
+        println!(
+            "next: run `cc-notify setup` to add your Pushover keys, send a test push and \
+             check that typing in your terminal holds pushes back"
+        );
+    }
+}
+
 /// Says so when the cc-notify plugin is enabled as well: every event would run twice.
 fn warn_if_the_plugin_runs_too(env: &dyn Fn(&str) -> Option<String>, project_dir: &Path) {
     let settings = locate::candidate_paths(env, Some(project_dir));
     let plugins_dir = locate::plugins_dir(env);
-    for plugin in inspect::enabled_plugins(&settings, plugins_dir.as_deref()) {
+    for plugin in plugin::enabled_plugins(&settings, plugins_dir.as_deref()) {
         eprintln!(
             "cc-notify: the plugin {0} is enabled too, so each event now runs cc-notify twice; \
              keep one: `cc-notify uninstall`, or `claude plugin uninstall {0}`",

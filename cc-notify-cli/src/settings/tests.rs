@@ -8,6 +8,7 @@ use super::events::*;
 use super::inspect::*;
 use super::locate::*;
 use super::merge::*;
+use super::plugin::*;
 use super::user_file::*;
 use super::*;
 use proptest::prelude::*;

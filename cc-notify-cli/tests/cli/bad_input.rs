@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::harness::{FAST, PATIENCE, SLOW, World, event, finish_hook, wait_until};
+use super::harness::{FAST, PATIENCE, SLOW, World, event, finish_hook, wait_until};
 
 /// Log lines the hook wrote: they name the event, or no session at all (input that did not
 /// parse). Deliverers of earlier cases log with a session but no event.

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::harness::{FAST, PATIENCE, World, event, finish_hook, wait_until};
+use super::harness::{FAST, PATIENCE, World, event, finish_hook, wait_until};
 
 const SESSIONS: usize = 10;
 /// Tool events per session in the burst (then one Stop each: 200 hooks in all).

@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use cc_notify_testkit::pushover::{Behaviour, FakePushover, Request};
 use serde_json::{Value, json};
 
-use crate::harness::{PATIENCE, SLOW, World, alive, pushover_section, wait_until};
+use super::harness::{PATIENCE, SLOW, World, alive, pushover_section, wait_until};
 
 /// A push as soon as a turn stops (no delay, no grace), headless sessions notify.
 const NOW: &str = "[timing]\nbands = [[600, 0]]\ngrace = 0\nrate_limit = 0\n\

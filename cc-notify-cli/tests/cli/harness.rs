@@ -69,6 +69,8 @@ impl World {
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.root.path().join("home"))
+            // Local time is UTC, whatever the machine's zone (quiet hours are local time).
+            .env("TZ", "UTC")
             .env("CC_NOTIFY_STATE_DIR", &self.state)
             .env("CC_NOTIFY_CONFIG", &self.config)
             // No terminal in these sessions: `claude -p` as far as cc-notify can tell.
@@ -164,7 +166,15 @@ impl World {
 
     /// The live `cc-notify deliver` processes started from this world for `session`.
     pub fn deliverers(&self, session: &str) -> Vec<u32> {
-        live_processes_in(self.root.path())
+        // A hook may exit before the process it spawned has finished its exec: until then that
+        // process is a copy of the hook with an empty command line. Wait for every process in
+        // the world to show what it runs.
+        let mut processes = live_processes_in(self.root.path());
+        wait_until(|| {
+            processes = live_processes_in(self.root.path());
+            processes.iter().all(|(_, args)| !args.is_empty())
+        });
+        processes
             .into_iter()
             .filter(|(_, args)| {
                 args.iter().any(|a| a == "deliver") && args.iter().any(|a| a == session)

@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 
-use crate::harness::{SLOW, World, alive, kill, wait_until};
+use super::harness::{SLOW, World, alive, kill, wait_until};
 
 fn prompt(world: &World, session: &str) {
     world.event(session, "UserPromptSubmit", json!({"prompt": "go on"}));
@@ -123,7 +123,12 @@ fn after_each_turn_the_cancelled_deliverer_goes_away() {
             "a deliverer survived the prompt that cancelled it"
         );
         stop(&world, sid);
-        assert_eq!(world.deliverers(sid).len(), 1);
+        // The new deliverer may not show in /proc the instant the hook returns.
+        assert!(
+            wait_until(|| world.deliverers(sid).len() == 1),
+            "not exactly one deliverer after the Stop: {:?}",
+            world.deliverers(sid)
+        );
     }
     assert!(world.fake.requests().is_empty());
 }

@@ -8,7 +8,7 @@ use std::process::Output;
 use cc_notify_testkit::pushover::{Behaviour, EXAMPLE_TOKEN, EXAMPLE_USER};
 use serde_json::json;
 
-use crate::harness::{FAST, PATIENCE, World, wait_until};
+use super::harness::{FAST, PATIENCE, World, wait_until};
 
 fn mode(path: &Path) -> u32 {
     std::fs::symlink_metadata(path)

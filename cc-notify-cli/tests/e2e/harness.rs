@@ -25,7 +25,7 @@ pub fn claude_binary() -> PathBuf {
         panic!(
             "{CLAUDE_VAR} is not set. Install Claude Code and tmux with `bash .ci/e2e-setup.sh`, \
              then run: {CLAUDE_VAR}=\"$(cat .e2e/claude-path)\" cargo test -p cc-notify-cli \
-             --test e2e -- --ignored --test-threads=1"
+             --test tests e2e:: -- --ignored --test-threads=1"
         );
     };
     let path = PathBuf::from(path);

@@ -8,7 +8,7 @@ use std::time::Duration;
 use cc_notify_testkit::anthropic;
 use serde_json::Value;
 
-use crate::harness::{Setup, World, wait_for};
+use super::harness::{Setup, World, wait_for};
 
 /// How long a `claude plugin …` command or a `-p` turn may take; only reached on failure.
 const PATIENCE: Duration = Duration::from_secs(60);

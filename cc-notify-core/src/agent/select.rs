@@ -70,7 +70,17 @@ const DETECT_FIELDS: &[&str] = &[
 /// adapter of `agent` reads (all adapters' when `None`), so memory follows those fields and
 /// not a tool's output.
 pub fn read_document(agent: Option<Agent>, input: impl Read) -> io::Result<Vec<u8>> {
-    let input = super::input::read_input(input, |key| wanted(agent, key))?;
+    read_document_keeping(agent, input, |_| false)
+}
+
+/// [`read_document`], also keeping the top-level fields `also` names (a caller that reads more
+/// of the document than the adapter, such as a permission request's tool input).
+pub fn read_document_keeping(
+    agent: Option<Agent>,
+    input: impl Read,
+    also: impl Fn(&[u8]) -> bool,
+) -> io::Result<Vec<u8>> {
+    let input = super::input::read_input(input, |key| wanted(agent, key) || also(key))?;
     Ok(match input.strip_prefix(b"\xEF\xBB\xBF") {
         Some(rest) => rest.to_vec(),
         None => input,

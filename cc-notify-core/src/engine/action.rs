@@ -1,16 +1,22 @@
 //! What a step asks the binary to do: [`Action`]s, in order.
 
-use std::time::Duration;
-
 use crate::decision::DecisionKind;
 use crate::notification::{Kind, Notification};
-use crate::state::ProcessRef;
+use crate::state::{Pending, ProcessRef};
 
 /// One thing for the binary to do, in the order given.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+// A step gives a handful of actions, consumed at once: boxing the push would only add an
+// allocation to every scheduling hook run.
+#[allow(clippy::large_enum_variant)]
 pub enum Action {
-    /// Spawn a deliverer for this push, then [`attach_deliverer`](super::attach_deliverer) it.
-    Schedule(PushPlan),
+    /// Spawn a deliverer for this push, the session's new pending push as the step recorded
+    /// it: find the terminal to watch when it is [`presence_checked`](Pending::presence_checked)
+    /// ([`attach_terminal`](super::attach_terminal)), then [`attach_deliverer`](super::attach_deliverer).
+    /// A headless session's push is never presence-checked: it has no terminal to watch (and
+    /// must not pick up whatever terminal an ancestor process happens to have).
+    Schedule(Pending),
     /// Stop the deliverer of a pending push (the binary verifies the process first).
     Cancel {
         /// The push to cancel.
@@ -32,19 +38,4 @@ pub enum Action {
         /// Why, for the decision log.
         reason: String,
     },
-    /// Delete the session's state, after carrying out the other actions.
-    Forget,
-}
-
-/// A push to deliver after a delay.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PushPlan {
-    /// The push's id (also stored in [`SessionState::pending`](crate::state::SessionState::pending)).
-    pub id: u64,
-    /// What to send.
-    pub notification: Notification,
-    /// How long to wait before sending.
-    pub delay: Duration,
-    /// Drop the push if the user turns out to be at the terminal when it is due.
-    pub presence_checked: bool,
 }

@@ -19,8 +19,6 @@ pub struct EngineConfig {
     pub subagent_pushes: bool,
     /// Push intermediate assistant messages as they appear (see [`progress`](crate::progress)).
     pub progress: bool,
-    /// The notifier priority of progress pushes (Pushover: -2 silent, -1 quiet).
-    pub progress_priority: i8,
     /// The least time between two progress pushes; messages in between are joined into one
     /// push. Zero: one push per message.
     pub progress_min_interval: Duration,
@@ -36,7 +34,6 @@ impl Default for EngineConfig {
             headless: HeadlessPolicy::Skip,
             subagent_pushes: false,
             progress: false,
-            progress_priority: -2,
             progress_min_interval: Duration::ZERO,
             redact: true,
         }

@@ -13,11 +13,16 @@ pub struct Context {
     pub silenced: bool,
     /// The session has no terminal (`claude -p`, `CLAUDE_CODE_SESSION_ATTENDED=0`).
     pub headless: bool,
-    /// What the transcript says, read only when [`wants_transcript`](super::wants_transcript) asked for it.
-    pub transcript: Option<TranscriptFacts>,
-    /// The transcript read forwards from the offset [`wants_progress_scan`](super::wants_progress_scan) gave, only when it
+    /// What the transcript says, read only when [`Needs::transcript`](super::Needs::transcript)
     /// asked for it.
+    pub transcript: Option<TranscriptFacts>,
+    /// The transcript read forwards from [`Needs::progress_from`](super::Needs::progress_from),
+    /// only when it asked for it.
     pub progress: Option<Scan>,
+    /// The progress scan had to start again from 0: the transcript no longer reaches the
+    /// cursor's offset (it was replaced). The step then forgets where progress pushes were;
+    /// earlier turns are skipped, and the remembered message ids still prevent repeats.
+    pub progress_restarted: bool,
 }
 
 /// What the session's transcript says about the current turn.

@@ -3,12 +3,15 @@
 //! [`agent`](crate::agent) map each agent's payloads onto the events it reads.
 //!
 //! [`step`] is pure: the clock, the opt-out marker files, whether a terminal is attached and
-//! what the transcript says all come in through [`Context`]. The binary executes the actions
+//! what the transcript says all come in through [`Context`], gathered as [`needs`] says. The binary executes the actions
 //! in order: [`Action::Cancel`] signals a deliverer, [`Action::Schedule`] spawns one (then
 //! [`attach_deliverer`] records it), [`Action::SendNow`] hands progress pushes to a deliverer
-//! that sends them at once, [`Action::Record`] logs a decision and [`Action::Forget`] ends the
-//! session's state. A deliverer asks [`fire_check`] right before sending and reports back with
-//! [`mark_delivered`] or [`mark_dropped`].
+//! that sends them at once, and [`Action::Record`] logs a decision. The session's pending push
+//! ([`Pending`](crate::state::Pending)) is the one record of a push until it is sent; a
+//! deliverer asks [`fire_check`] right before sending, which gives it the notification, and
+//! reports back with [`mark_delivered`] or [`mark_dropped`]. When a session's state is
+//! [`finished`](crate::state::SessionState::finished) (it ended and no push waits), the binary
+//! deletes it.
 //!
 //! Rules, in short:
 //! * A person's prompt starts a turn and cancels any pending push: they are at the keyboard.
@@ -32,16 +35,20 @@
 mod action;
 mod config;
 mod context;
-mod delivery;
+mod deliverer;
+mod needs;
+mod progress_step;
 mod push;
-mod reads;
 mod step;
 #[cfg(test)]
 mod tests;
 
-pub use action::{Action, PushPlan};
+pub use action::Action;
 pub use config::{EngineConfig, HeadlessPolicy};
 pub use context::{Context, TranscriptFacts};
-pub use delivery::{FireVerdict, attach_deliverer, fire_check, mark_delivered, mark_dropped};
-pub use reads::{restart_progress, wants_progress_scan, wants_transcript};
+pub use deliverer::{
+    FireVerdict, attach_deliverer, attach_reply_file, attach_terminal, fire_check, mark_delivered,
+    mark_dropped, reply_file,
+};
+pub use needs::{Needs, TailDepth, needs};
 pub use step::step;

@@ -4,14 +4,13 @@
 use std::time::Duration;
 
 use crate::decision::DecisionKind;
-use crate::delay::DelayPolicy;
 use crate::event::Event;
 use crate::notification::{Kind, Notification};
 use crate::outcome::{TurnSignals, classify};
 use crate::render::{self, Headline};
 use crate::state::{Pending, SessionState, Turn};
 
-use super::{Action, Context, EngineConfig, HeadlessPolicy, PushPlan};
+use super::{Action, Context, EngineConfig, HeadlessPolicy};
 
 /// A push the step wants to schedule, before the rules that may stop it.
 pub(super) struct Push {
@@ -113,6 +112,24 @@ pub(super) fn needs_input_push(
     }
 }
 
+/// Why pushes are off for this session, if they are: the project is silenced, or the session
+/// is headless and headless pushes are off.
+pub(super) fn refusal(ctx: &Context, cfg: &EngineConfig) -> Option<(DecisionKind, &'static str)> {
+    if ctx.silenced {
+        Some((
+            DecisionKind::Suppressed,
+            "project silenced by .no-pushover/.cc-notify-off",
+        ))
+    } else if ctx.headless && cfg.headless == HeadlessPolicy::Skip {
+        Some((
+            DecisionKind::Suppressed,
+            "headless session (no terminal) and headless pushes are off ([sessions] headless = \"notify\" turns them on)",
+        ))
+    } else {
+        None
+    }
+}
+
 /// Applies the rules that may stop a push, then replaces the pending push with it.
 pub(super) fn schedule(
     state: &mut SessionState,
@@ -122,24 +139,12 @@ pub(super) fn schedule(
     actions: &mut Vec<Action>,
 ) {
     let kind = push.notification.kind;
-    let refusal = if ctx.silenced {
-        Some((
-            DecisionKind::Suppressed,
-            "project silenced by .no-pushover/.cc-notify-off",
-        ))
-    } else if ctx.headless && cfg.headless == HeadlessPolicy::Skip {
-        Some((
-            DecisionKind::Suppressed,
-            "headless session (no terminal) and headless pushes are off",
-        ))
-    } else if kind == Kind::Done && rate_limited(state, ctx.now_ms, cfg) {
-        Some((
+    let refusal = refusal(ctx, cfg).or_else(|| {
+        (kind == Kind::Done && rate_limited(state, ctx.now_ms, cfg)).then_some((
             DecisionKind::RateLimited,
             "a Done push of this session went out less than the rate limit ago",
         ))
-    } else {
-        None
-    };
+    });
     if let Some((decision, reason)) = refusal {
         actions.push(record(decision, Some(kind), reason.to_owned()));
         return;
@@ -150,17 +155,17 @@ pub(super) fn schedule(
     let id = state.next_push_id;
     state.next_push_id = id.saturating_add(1);
     let delay_ms = u64::try_from(push.delay.as_millis()).unwrap_or(u64::MAX);
-    state.pending = Some(Pending {
-        id,
-        kind,
-        scheduled_ms: ctx.now_ms,
-        fire_at_ms: ctx.now_ms.saturating_add(delay_ms),
-        deliverer: None,
-    });
-    actions.push(Action::Schedule(PushPlan {
+    let pending = Pending {
         id,
         notification: push.notification,
-        delay: push.delay,
-        presence_checked: push.presence_checked,
-    }));
+        scheduled_ms: ctx.now_ms,
+        fire_at_ms: ctx.now_ms.saturating_add(delay_ms),
+        // A session without a terminal has no typing to watch.
+        presence_checked: push.presence_checked && !ctx.headless,
+        terminal: None,
+        deliverer: None,
+        reply_file: None,
+    };
+    state.pending = Some(pending.clone());
+    actions.push(Action::Schedule(pending));
 }

@@ -4,13 +4,11 @@
 use std::time::Duration;
 
 use crate::decision::DecisionKind;
-use crate::delay::DelayPolicy;
 use crate::event::{EndReason, Event, EventKind, InputNeed, ToolCall};
 use crate::notification::{Kind, Notification};
 use crate::outcome::TurnSignals;
-use crate::progress;
 use crate::render;
-use crate::state::{SessionState, Turn};
+use crate::state::{ProgressCursor, SessionState, Turn};
 
 use super::push::{Push, cancel, needs_input_push, record, schedule, stamp, turn_end_push};
 use super::{Action, Context, EngineConfig};
@@ -29,6 +27,8 @@ pub fn step(
         cfg,
         actions: Vec::new(),
     };
+    // A session that ended and still hears from its agent was resumed.
+    s.state.ended = false;
     s.answer_pending_question();
     if cfg.progress {
         s.advance_progress();
@@ -82,7 +82,8 @@ impl Step<'_> {
             self.event.kind,
             EventKind::NeedsInput { .. } | EventKind::Notice { .. }
         );
-        if !attention && let Some(p) = self.state.pending.take_if(|p| p.kind == Kind::NeedsInput) {
+        if !attention && let Some(p) = self.state.pending.take_if(|p| p.kind() == Kind::NeedsInput)
+        {
             let reason = format!("answered ({} followed)", self.event.name());
             self.actions.push(cancel(p, reason));
         }
@@ -91,6 +92,13 @@ impl Step<'_> {
     /// Progress pushes (on by configuration): the turn end's reply tells the final message
     /// from the intermediate ones.
     fn advance_progress(&mut self) {
+        if self.ctx.progress_restarted {
+            let seen = std::mem::take(&mut self.state.progress.seen);
+            self.state.progress = ProgressCursor {
+                seen,
+                ..ProgressCursor::default()
+            };
+        }
         let final_block = match &self.event.kind {
             EventKind::TurnEnded { reply, .. } => reply
                 .as_deref()
@@ -98,7 +106,7 @@ impl Step<'_> {
                 .or_else(|| self.ctx.transcript.as_ref()?.final_reply.as_deref()),
             _ => None,
         };
-        progress::advance(
+        super::progress_step::advance(
             &mut self.state.progress,
             self.event,
             self.ctx,
@@ -219,7 +227,7 @@ impl Step<'_> {
     /// The agent waits for the user: a NeedsInput push, unless one is pending, or (for an idle
     /// prompt) the turn already has its push.
     fn needs_input(&mut self, need: InputNeed, message: Option<&str>) {
-        let pending_kind = self.state.pending.as_ref().map(|p| p.kind);
+        let pending_kind = self.state.pending.as_ref().map(|p| p.kind());
         let delivered = self.state.turn.as_ref().is_some_and(|t| t.push_delivered);
         if pending_kind == Some(Kind::NeedsInput) {
             self.actions.push(record(
@@ -277,7 +285,7 @@ impl Step<'_> {
             let push = turn_end_push(&signals, api_error, &turn, self.event, self.ctx, self.cfg);
             self.schedule(push);
         }
-        self.actions.push(Action::Forget);
+        self.state.ended = true;
     }
 
     fn schedule(&mut self, push: Push) {

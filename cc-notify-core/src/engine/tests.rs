@@ -6,8 +6,8 @@ use std::time::Duration;
 use super::*;
 use crate::decision::DecisionKind;
 use crate::event::{Agent, ApiErrorKind, EndReason, Event, EventKind, InputNeed, ToolCall};
-use crate::notification::Kind;
-use crate::state::{ProcessRef, SessionState};
+use crate::notification::{Kind, Notification};
+use crate::state::{Pending, ProcessRef, SessionState};
 
 fn ev(kind: EventKind) -> Event {
     let mut e = Event::new(Agent::Claude, "test", "s1", kind);
@@ -39,7 +39,7 @@ fn stop(msg: &str) -> Event {
     })
 }
 
-fn needs(need: InputNeed) -> Event {
+fn asks(need: InputNeed) -> Event {
     ev(EventKind::NeedsInput {
         need,
         message: Some("Claude needs your permission to use Bash".into()),
@@ -80,7 +80,7 @@ fn run(
     (state, all)
 }
 
-fn plans(actions: &[Action]) -> Vec<&PushPlan> {
+fn plans(actions: &[Action]) -> Vec<&Pending> {
     actions
         .iter()
         .filter_map(|a| match a {
@@ -98,6 +98,10 @@ fn cancels(actions: &[Action]) -> Vec<u64> {
             _ => None,
         })
         .collect()
+}
+
+fn id_of(s: &SessionState) -> u64 {
+    s.pending.as_ref().expect("a pending push").id
 }
 
 fn records(actions: &[Action]) -> Vec<DecisionKind> {
@@ -121,7 +125,7 @@ fn stop_schedules_done_with_the_bands_delay_for_the_turn_length() {
     assert_eq!(p[0].notification.body, "All tests pass.");
     assert_eq!(p[0].notification.session_id.as_deref(), Some("s1"));
     assert_eq!(p[0].notification.timestamp, Some(125));
-    assert_eq!(p[0].delay, Duration::from_secs(10));
+    assert_eq!(p[0].delay(), Duration::from_secs(10));
     assert!(p[0].presence_checked);
     let pending = state.pending.expect("pending");
     assert_eq!((pending.id, pending.fire_at_ms), (p[0].id, 135_000));
@@ -130,7 +134,7 @@ fn stop_schedules_done_with_the_bands_delay_for_the_turn_length() {
 #[test]
 fn stop_without_a_known_turn_counts_as_zero_length() {
     let (_, actions) = run(&[(50, stop("hi"))], &EngineConfig::default(), at);
-    assert_eq!(plans(&actions)[0].delay, Duration::from_secs(20));
+    assert_eq!(plans(&actions)[0].delay(), Duration::from_secs(20));
     assert_eq!(plans(&actions)[0].notification.title, "proj — done");
 }
 
@@ -188,7 +192,7 @@ fn a_failed_last_tool_makes_an_error_pushed_at_once() {
     let p = plans(&actions)[0];
     assert_eq!(p.notification.kind, Kind::Error);
     assert_eq!(p.notification.title, "proj — error: last tool call failed");
-    assert_eq!(p.delay, Duration::ZERO);
+    assert_eq!(p.delay(), Duration::ZERO);
 }
 
 #[test]
@@ -308,7 +312,7 @@ fn stop_failure_pushes_the_error_in_words_at_once() {
     assert_eq!(p.notification.kind, Kind::Error);
     assert_eq!(p.notification.title, "proj — error: rate limited");
     assert_eq!(p.notification.body, "API Error: Request rejected (429)");
-    assert_eq!(p.delay, Duration::ZERO);
+    assert_eq!(p.delay(), Duration::ZERO);
     assert!(!s.turn.expect("turn").is_open());
 }
 
@@ -316,18 +320,18 @@ fn stop_failure_pushes_the_error_in_words_at_once() {
 fn permission_prompt_needs_input_and_any_later_event_cancels_it() {
     let cfg = EngineConfig::default();
     let (s, a) = run(
-        &[(0, prompt()), (70, needs(InputNeed::Permission))],
+        &[(0, prompt()), (70, asks(InputNeed::Permission))],
         &cfg,
         at,
     );
     let p = plans(&a)[0];
     assert_eq!(p.notification.kind, Kind::NeedsInput);
     assert_eq!(p.notification.title, "proj — needs your input");
-    assert_eq!(p.delay, Duration::from_secs(15), "70 s into the turn");
+    assert_eq!(p.delay(), Duration::from_secs(15), "70 s into the turn");
     assert!(p.presence_checked);
     let id = p.id;
     // A repeated notification keeps it.
-    let (s, a) = step(s, &needs(InputNeed::Permission), &at(80_000), &cfg);
+    let (s, a) = step(s, &asks(InputNeed::Permission), &at(80_000), &cfg);
     assert!(cancels(&a).is_empty() && plans(&a).is_empty());
     assert_eq!(s.pending.as_ref().map(|p| p.id), Some(id));
     // The dialog was answered: the tool ran.
@@ -340,7 +344,7 @@ fn permission_prompt_needs_input_and_any_later_event_cancels_it() {
 fn elicitation_dialogs_need_input_and_other_notifications_do_not() {
     let cfg = EngineConfig::default();
     for t in [InputNeed::Question, InputNeed::OpenUrl] {
-        let (_, a) = run(&[(0, prompt()), (1, needs(t))], &cfg, at);
+        let (_, a) = run(&[(0, prompt()), (1, asks(t))], &cfg, at);
         assert_eq!(plans(&a)[0].notification.kind, Kind::NeedsInput);
     }
     let (s, a) = run(
@@ -364,7 +368,7 @@ fn elicitation_dialogs_need_input_and_other_notifications_do_not() {
 #[test]
 fn idle_prompt_pushes_only_when_the_turn_got_no_push() {
     let cfg = EngineConfig::default();
-    let idle = || needs(InputNeed::Idle);
+    let idle = || asks(InputNeed::Idle);
     // Done pending: idle adds nothing.
     let (mut s, a) = run(&[(0, prompt()), (5, stop("x")), (15, idle())], &cfg, at);
     assert_eq!(plans(&a).len(), 1);
@@ -425,7 +429,10 @@ fn done_pushes_are_rate_limited_but_errors_are_not() {
     let cfg = EngineConfig::default();
     let (mut s, a) = run(&[(0, prompt()), (400, stop("a"))], &cfg, at);
     let first = plans(&a)[0].id;
-    assert_eq!(fire_check(&s, first, 400_000, &cfg), FireVerdict::Fire);
+    assert!(matches!(
+        fire_check(&mut s, first, 400_000, &cfg),
+        FireVerdict::Fire(n) if n.body == "a"
+    ));
     mark_delivered(&mut s, first, Kind::Done, 400_000);
     assert_eq!(s.last_done_push_ms, Some(400_000));
     let (s, a) = step(s, &prompt(), &at(401_000), &cfg);
@@ -459,16 +466,35 @@ fn fire_check_rechecks_the_rate_limit_and_supersession() {
     let (mut s, a) = run(&[(0, prompt()), (1, stop("x"))], &cfg, at);
     let id = plans(&a)[0].id;
     assert_eq!(
-        fire_check(&s, id + 1, 21_000, &cfg),
+        fire_check(&mut s, id + 1, 21_000, &cfg),
         FireVerdict::Superseded
     );
-    // Another Done of this session went out meanwhile (e.g. a concurrent deliverer).
+    let fired = Notification {
+        session_id: Some("s1".into()),
+        project: Some("proj".into()),
+        timestamp: Some(1),
+        ..Notification::new(Kind::Done, "proj — done in 1s", "x")
+    };
+    assert_eq!(
+        fire_check(&mut s.clone(), id, 24_000, &cfg),
+        FireVerdict::Fire(fired)
+    );
+    let mut fired = s.clone();
+    assert!(mark_dropped(&mut fired, id).is_some());
+    assert_eq!(fired.pending, None);
+    assert_eq!(mark_dropped(&mut fired, id), None, "dropped once");
+    assert_eq!(
+        fire_check(&mut fired, id, 24_000, &cfg),
+        FireVerdict::Superseded
+    );
+    // Another Done of this session went out meanwhile (e.g. a concurrent deliverer): the push
+    // is dropped.
     s.last_done_push_ms = Some(19_000);
-    assert_eq!(fire_check(&s, id, 21_000, &cfg), FireVerdict::RateLimited);
-    assert_eq!(fire_check(&s, id, 24_000, &cfg), FireVerdict::Fire);
-    mark_dropped(&mut s, id);
+    assert_eq!(
+        fire_check(&mut s, id, 21_000, &cfg),
+        FireVerdict::RateLimited
+    );
     assert_eq!(s.pending, None);
-    assert_eq!(fire_check(&s, id, 24_000, &cfg), FireVerdict::Superseded);
 }
 
 #[test]
@@ -535,14 +561,20 @@ fn session_end_by_the_user_cancels_other_ends_let_the_push_complete() {
         let (s, a) = run(&[(0, prompt()), (1, stop("x")), (2, end(reason))], &cfg, at);
         let id = plans(&a)[0].id;
         assert_eq!(cancels(&a), [id]);
-        assert_eq!(a.last(), Some(&Action::Forget));
         assert_eq!(s.pending, None);
+        assert!(s.finished(), "nothing waits: the state goes");
     }
     for reason in [EndReason::Other("other".into()), EndReason::Resumed] {
         let (s, a) = run(&[(0, prompt()), (1, stop("x")), (2, end(reason))], &cfg, at);
         assert!(cancels(&a).is_empty());
-        assert_eq!(a.last(), Some(&Action::Forget));
         assert!(s.pending.is_some());
+        assert!(s.ended && !s.finished(), "kept for the push still due");
+        // The session goes once the push is delivered; an event resumes it.
+        let mut delivered = s.clone();
+        mark_delivered(&mut delivered, id_of(&s), Kind::Done, 60_000);
+        assert!(delivered.finished());
+        let (resumed, _) = step(s, &tool_ok(), &at(3_000), &cfg);
+        assert!(!resumed.ended && !resumed.finished());
     }
 }
 
@@ -551,8 +583,13 @@ fn an_api_error_without_stop_shows_at_session_end() {
     let cfg = EngineConfig::default();
     let (s, _) = run(&[(0, prompt()), (1, tool_ok())], &cfg, at);
     let e = end(EndReason::Other("other".into()));
-    assert!(wants_transcript(&s, &e));
-    assert!(!wants_transcript(&s, &end(EndReason::Cleared)));
+    let cfg_needs = |e: &Event| needs(&s, e, &cfg).transcript;
+    assert_eq!(
+        cfg_needs(&e),
+        Some(TailDepth::Reply),
+        "the turn was seen whole"
+    );
+    assert_eq!(cfg_needs(&end(EndReason::Cleared)), None);
     let facts = TranscriptFacts {
         api_error: Some("API Error: 500 boom".into()),
         ..TranscriptFacts::default()
@@ -562,30 +599,54 @@ fn an_api_error_without_stop_shows_at_session_end() {
         transcript: Some(facts),
         ..Context::default()
     };
-    let (_, a) = step(s.clone(), &e, &ctx, &cfg);
+    let (ended, a) = step(s.clone(), &e, &ctx, &cfg);
     let p = plans(&a)[0];
     assert_eq!(p.notification.kind, Kind::Error);
     assert_eq!(p.notification.title, "proj — error: API error");
     assert_eq!(p.notification.body, "API Error: 500 boom");
-    assert_eq!(p.delay, Duration::ZERO);
-    assert_eq!(a.last(), Some(&Action::Forget));
+    assert_eq!(p.delay(), Duration::ZERO);
+    assert!(ended.ended && !ended.finished());
     // No error in the transcript: nothing to say.
-    let (_, a) = step(s, &e, &at(3_000), &cfg);
-    assert_eq!(a, [Action::Forget]);
+    let (ended, a) = step(s, &e, &at(3_000), &cfg);
+    assert_eq!(a, []);
+    assert!(ended.finished());
 }
 
 #[test]
-fn wants_transcript_only_when_the_payload_lacks_the_reply() {
+fn the_transcript_is_read_only_when_the_payload_lacks_the_reply() {
+    let cfg = EngineConfig::default();
     let s = SessionState::default();
-    assert!(!wants_transcript(&s, &stop("reply")));
+    let depth = |s: &SessionState, e: &Event| needs(s, e, &cfg).transcript;
+    assert_eq!(depth(&s, &stop("reply")), None);
     let bare = ev(EventKind::TurnEnded {
         after_blocked_end: false,
         reply: None,
         background_running: 0,
     });
-    assert!(wants_transcript(&s, &bare));
-    assert!(
-        !wants_transcript(&s, &end(EndReason::Other("other".into()))),
+    assert_eq!(
+        depth(&s, &bare),
+        Some(TailDepth::Turn),
+        "the turn's start was missed: its tool failures come from the transcript"
+    );
+    let (seen, _) = run(&[(0, prompt())], &cfg, at);
+    assert_eq!(
+        depth(&seen, &bare),
+        Some(TailDepth::Reply),
+        "the state counted the turn's tool failures: only the reply is read"
+    );
+    let mut paused = bare.clone();
+    paused.kind = EventKind::TurnEnded {
+        after_blocked_end: false,
+        reply: None,
+        background_running: 1,
+    };
+    assert_eq!(depth(&seen, &paused), None, "a pause pushes nothing");
+    let mut sub = bare.clone();
+    sub.subagent = Some("a1".into());
+    assert_eq!(depth(&seen, &sub), None);
+    assert_eq!(
+        depth(&s, &end(EndReason::Other("other".into()))),
+        None,
         "no turn open"
     );
     let ctx = Context {
@@ -639,4 +700,74 @@ fn a_prompt_queued_into_the_running_turn_keeps_its_start_and_failures() {
         "the queued prompt must not restart the turn"
     );
     assert_eq!(turn.tool_failures, 1);
+}
+
+#[test]
+fn only_events_that_can_push_pay_for_the_opt_out_check() {
+    let (s, cfg) = (SessionState::default(), EngineConfig::default());
+    let checks = |e: &Event| needs(&s, e, &cfg).opt_out;
+    for e in [
+        stop("x"),
+        tool_ok(),
+        tool_failed(),
+        asks(InputNeed::Idle),
+        end(EndReason::Cleared),
+    ] {
+        assert!(checks(&e), "{:?}", e.kind);
+    }
+    for e in [
+        prompt(),
+        injected(),
+        ev(EventKind::ToolStarting {
+            tool_name: "Bash".into(),
+        }),
+    ] {
+        assert!(!checks(&e), "{:?}", e.kind);
+    }
+}
+
+#[test]
+fn progress_is_scanned_from_the_cursor_only_when_progress_pushes_are_on() {
+    let on = EngineConfig {
+        progress: true,
+        ..EngineConfig::default()
+    };
+    let mut tool = tool_ok();
+    tool.transcript_path = Some(PathBuf::from("/t.jsonl"));
+    let mut s = SessionState::default();
+    assert_eq!(
+        needs(&s, &tool, &EngineConfig::default()).progress_from,
+        None
+    );
+    assert_eq!(
+        needs(&s, &tool, &on).progress_from,
+        Some(0),
+        "unknown place: from 0"
+    );
+    s.progress.path = Some(PathBuf::from("/t.jsonl"));
+    s.progress.offset = 420;
+    assert_eq!(needs(&s, &tool, &on).progress_from, Some(420));
+    s.progress.path = Some(PathBuf::from("/other.jsonl"));
+    assert_eq!(
+        needs(&s, &tool, &on).progress_from,
+        Some(0),
+        "another transcript"
+    );
+}
+
+#[test]
+fn headless_pushes_are_never_presence_checked() {
+    let notify = EngineConfig {
+        headless: HeadlessPolicy::Notify,
+        ..EngineConfig::default()
+    };
+    let events = [(0, prompt()), (100, stop("x"))];
+    let (_, a) = run(&events, &notify, at);
+    assert!(plans(&a)[0].presence_checked);
+    let (_, a) = run(&events, &notify, |now_ms| Context {
+        now_ms,
+        headless: true,
+        ..Context::default()
+    });
+    assert!(!plans(&a)[0].presence_checked, "no terminal to watch");
 }

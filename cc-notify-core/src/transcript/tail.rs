@@ -54,6 +54,8 @@ struct Builder {
     /// The reply's per-record texts, newest first.
     reply: Vec<String>,
     reply_done: bool,
+    /// Stop once the final reply is complete.
+    reply_only: bool,
 }
 
 impl Builder {
@@ -61,7 +63,13 @@ impl Builder {
     fn push(&mut self, rec: Record, offset: u64) -> bool {
         if rec.is_main_assistant() {
             self.assistant(rec);
+            if self.reply_only && self.reply_done {
+                return true;
+            }
         } else if rec.is_main_user() {
+            if self.reply_only && self.reply_id.is_some() {
+                return true;
+            }
             if rec.is_prompt() {
                 self.tail.prompt_offset = Some(offset);
                 return true;
@@ -121,12 +129,20 @@ impl Builder {
     }
 }
 
-/// Reads lines from the end of `src` until the turn's prompt, or `max_back` bytes.
-pub(super) fn last_turn<S: Source>(src: &S, max_back: u64) -> Result<TurnTail, TranscriptError> {
+/// Reads lines from the end of `src` until the turn's prompt (with `reply_only`, until the
+/// final reply is complete), or `max_back` bytes.
+pub(super) fn last_turn<S: Source>(
+    src: &S,
+    max_back: u64,
+    reply_only: bool,
+) -> Result<TurnTail, TranscriptError> {
     let len = src.len();
     let floor = len.saturating_sub(max_back);
     let filter = Filter::new();
-    let mut builder = Builder::default();
+    let mut builder = Builder {
+        reply_only,
+        ..Builder::default()
+    };
     // `buf` holds the unread part's end: bytes `buf_off..buf_off + buf.len()` of the file.
     let mut buf: Vec<u8> = Vec::new();
     let mut buf_off = len;

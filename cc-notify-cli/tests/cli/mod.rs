@@ -6,10 +6,15 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod approvals;
+mod backends;
 mod bad_input;
 mod concurrency;
 mod config_errors;
 mod delivery;
-mod harness;
+mod desktop;
+mod first_use;
+pub(crate) mod harness;
 mod process_safety;
 mod security;
+mod setup_and_quiet;
