@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs the coding agents the per-agent end-to-end tests (cc-notify-cli/tests/e2e.rs, module
-# `agents`) run for real, pinned, into the git-ignored project-local directory .e2e/agents/:
+# Installs the coding agents the per-agent end-to-end tests (cc-notify-cli/tests/e2e/agents.rs,
+# `e2e::agents` in the `tests` binary) run for real, pinned, into the git-ignored project-local
+# directory .e2e/agents/:
 #   Codex CLI, Gemini CLI, GitHub Copilot CLI, OpenCode and Qwen Code.
 # Idempotent: a package already at its pinned version is not installed again.
 # Prints one `VAR=path` line per binary on stdout (the environment variables the tests read) and
 # writes the same lines to .e2e/agents/paths.env, so a caller can run:
-#   env $(bash .ci/e2e-agents-setup.sh) cargo test -p cc-notify-cli --test e2e -- --ignored --test-threads=1
+#   env $(bash .ci/e2e-agents-setup.sh) cargo test -p cc-notify-cli --test tests e2e::agents:: -- --ignored --test-threads=2
 set -euo pipefail
 
 CODEX_VERSION="0.171.0"

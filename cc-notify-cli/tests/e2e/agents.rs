@@ -7,7 +7,7 @@
 //!
 //! ```sh
 //! env $(bash .ci/e2e-agents-setup.sh) \
-//!     cargo test -p cc-notify-cli --test e2e -- --ignored --test-threads=1 agents::
+//!     cargo test -p cc-notify-cli --test tests e2e::agents:: -- --ignored --test-threads=2
 //! ```
 //!
 //! Without an agent's variable its tests fail (never pass vacuously).
@@ -59,8 +59,8 @@ impl Agent {
         let Some(path) = std::env::var_os(&var) else {
             panic!(
                 "{var} is not set. Install the agents with `bash .ci/e2e-agents-setup.sh`, then \
-                 run: env $(cat .e2e/agents/paths.env) cargo test -p cc-notify-cli --test e2e \
-                 -- --ignored --test-threads=1 agents::"
+                 run: env $(cat .e2e/agents/paths.env) cargo test -p cc-notify-cli --test tests \
+                 e2e::agents:: -- --ignored --test-threads=2"
             );
         };
         let path = PathBuf::from(path);
@@ -432,6 +432,12 @@ fn plain_turn_pushes_one_done_with_the_reply(agent: Agent) {
         pushes[0],
         world.diagnostics()
     );
+    let name = cc_notify_core::event::Agent::from_id(agent.id()).map(|a| a.display_name());
+    let title = &pushes[0].title;
+    assert!(
+        name.is_some_and(|n| title.contains(&format!("{n} done"))),
+        "the title {title:?} does not name {agent:?}"
+    );
 }
 
 /// A turn whose tool fails: `expected` is the push kind the agent's signals allow.
@@ -500,6 +506,9 @@ agent_tests!(copilot, Agent::Copilot, "done");
 /// on drop.
 struct AgentTui {
     socket: PathBuf,
+    /// The user's terminal: a tmux server whose pane runs `tmux attach` to the UI's session
+    /// (a session nobody is attached to means "away").
+    terminal: PathBuf,
 }
 
 impl AgentTui {
@@ -508,6 +517,7 @@ impl AgentTui {
     fn start(world: &World, args: &[&str], ready: &str) -> Self {
         let tui = Self {
             socket: world.root.path().join("tmux.sock"),
+            terminal: world.root.path().join("terminal.sock"),
         };
         let mut cmd: Vec<String> = ["new-session", "-d", "-s", "e2e", "-x", "160", "-y", "45"]
             .map(String::from)
@@ -526,22 +536,60 @@ impl AgentTui {
         tui
     }
 
-    fn tmux<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> std::process::Output {
-        let out = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(args)
-            .env_remove("TMUX")
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run tmux (run .ci/e2e-setup.sh): {e}"));
+    /// The user sits at the UI: their terminal attaches to its session; waits until it has.
+    fn attach(&self, world: &World) {
+        let attach = format!("exec tmux -S '{}' attach -t e2e", self.socket.display());
+        let new = [
+            "new-session",
+            "-d",
+            "-s",
+            "term",
+            "-x",
+            "160",
+            "-y",
+            "45",
+            &attach,
+        ];
+        tmux_at(&self.terminal, &new);
+        let attached = wait_for(Duration::from_secs(10), || {
+            let out = self.tmux(&["display", "-p", "-t", "e2e", "#{session_attached}"]);
+            String::from_utf8_lossy(&out.stdout).trim() != "0"
+        });
         assert!(
-            out.status.success(),
-            "tmux failed: {}",
-            String::from_utf8_lossy(&out.stderr)
+            attached,
+            "the terminal never attached\n{}",
+            world.diagnostics()
         );
-        out
     }
 
+    /// Types `text` in the user's terminal, reaching the UI through the attached client.
+    fn type_at_terminal(&self, text: &str) {
+        tmux_at(&self.terminal, &["send-keys", "-t", "term", "-l", text]);
+    }
+
+    fn tmux<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> std::process::Output {
+        tmux_at(&self.socket, args)
+    }
+}
+
+/// Runs one tmux command against the server at `socket`; fails the test if tmux fails.
+fn tmux_at<S: AsRef<std::ffi::OsStr>>(socket: &Path, args: &[S]) -> std::process::Output {
+    let out = Command::new("tmux")
+        .arg("-S")
+        .arg(socket)
+        .args(args)
+        .env_remove("TMUX")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run tmux (run .ci/e2e-setup.sh): {e}"));
+    assert!(
+        out.status.success(),
+        "tmux failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+impl AgentTui {
     /// Types `text` and presses Enter.
     fn submit(&self, text: &str) {
         self.tmux(&["send-keys", "-t", "e2e", "-l", text]);
@@ -549,11 +597,6 @@ impl AgentTui {
         let typed = wait_for(Duration::from_secs(5), || self.screen().contains(text));
         assert!(typed, "the UI never showed {text:?}:\n{}", self.screen());
         self.tmux(&["send-keys", "-t", "e2e", "Enter"]);
-    }
-
-    /// Types `text` without pressing Enter.
-    fn type_text(&self, text: &str) {
-        self.tmux(&["send-keys", "-t", "e2e", "-l", text]);
     }
 
     fn screen(&self) -> String {
@@ -575,12 +618,14 @@ impl AgentTui {
 
 impl Drop for AgentTui {
     fn drop(&mut self) {
-        // Best effort: the server may be gone already.
-        let _ = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .arg("kill-server")
-            .output();
+        // Best effort: the servers may be gone already (or the terminal never opened).
+        for socket in [&self.terminal, &self.socket] {
+            let _ = Command::new("tmux")
+                .arg("-S")
+                .arg(socket)
+                .arg("kill-server")
+                .output();
+        }
     }
 }
 
@@ -605,12 +650,13 @@ fn unanswered_approval_pushes_needs_input(agent: Agent, args: &[&str], ready: &s
 fn typing_during_the_delay_skips_the_push(agent: Agent, args: &[&str], ready: &str) {
     let world = World::new(agent, 12);
     let tui = AgentTui::start(&world, args, ready);
+    tui.attach(&world);
     tui.submit(&say("Lint is clean."));
     world.wait_for_decision("scheduled", Some("done"));
     // The pty's atime moves at most once per aligned 8 s bucket: keep typing (a key a second)
     // until cc-notify has decided.
     let decided = wait_for(PATIENCE, || {
-        tui.type_text("x");
+        tui.type_at_terminal("x");
         std::thread::sleep(Duration::from_secs(1));
         !world.decisions("skipped_typing", None).is_empty()
             || !world.decisions("fired", None).is_empty()
