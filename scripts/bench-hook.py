@@ -309,6 +309,61 @@ def bench_events(binary, work, runs):
     return against_noop(times, rss)
 
 
+# Each agent's events of one turn with a tool call, as captured from the real CLIs
+# (cc-notify-core/tests/data/agents/): (agent, scenario file, the `hook` names to run, in order).
+AGENT_TURNS = [
+    ("codex", "tool", ["UserPromptSubmit", "PreToolUse", "PostToolUse", "Stop"]),
+    ("gemini", "tool", ["BeforeAgent", "BeforeTool", "AfterTool", "AfterAgent"]),
+    ("copilot", "tool-fails", ["userPromptSubmitted", "preToolUse", "postToolUse", "agentStop"]),
+    ("qwen", "tool-fails", ["UserPromptSubmit", "PreToolUse", "PostToolUseFailure", "Stop"]),
+]
+
+
+def agent_inputs(work):
+    """Each agent's captured payloads, one file per `agent event` case, in turn order."""
+    root = REPO / "cc-notify-core" / "tests" / "data" / "agents"
+    cases = []
+    for agent, scenario, hooks in AGENT_TURNS:
+        lines = [json.loads(l) for l in (root / agent / f"{scenario}.jsonl").read_text().splitlines()]
+        for hook in hooks:
+            doc = next(l["payload"] for l in lines if l["hook"] == hook)
+            path = work / f"agent-{agent}-{hook}.json"
+            path.write_text(json.dumps(doc))
+            cases.append((f"{agent} {hook}", agent, path))
+    # OpenCode: what cc-notify's plugin hands over (the event plus the reply it tracked).
+    lines = [json.loads(l) for l in (root / "opencode" / "plain.jsonl").read_text().splitlines()]
+    idle = next(l["payload"] for l in lines if l["payload"]["type"] == "session.idle")
+    idle["reply"] = "Done."
+    path = work / "agent-opencode-idle.json"
+    path.write_text(json.dumps(idle))
+    cases.append(("opencode session.idle", "opencode", path))
+    return cases
+
+
+def bench_agents(binary, work, runs):
+    """Every other agent's turn through `cc-notify hook --agent NAME`, against /bin/true."""
+    cfg = work / "agents.toml"
+    config(cfg, "http://127.0.0.1:9/1/messages.json", 60)
+    env = hook_env(work, cfg)
+    cases = agent_inputs(work)
+    times = {k: [] for k in ["/bin/true", *(c[0] for c in cases)]}
+    rss = {k: [] for k in times}
+    for _, agent, path in cases:  # warm-up
+        run_once([binary, "hook", "--agent", agent], path, env)
+    for _ in range(runs):
+        dt, maxrss, _ = run_once([TRUE], cases[0][2], env)
+        times["/bin/true"].append(dt)
+        rss["/bin/true"].append(maxrss)
+        for name, agent, path in cases:
+            dt, maxrss, code = run_once([binary, "hook", "--agent", agent], path, env)
+            if code != 0:
+                fail(f"{name}: exit status {code}")
+            times[name].append(dt)
+            rss[name].append(maxrss)
+        reap()
+    return against_noop(times, rss)
+
+
 def bench_transcripts(binary, work, runs, sizes):
     cfg = work / "transcripts.toml"
     config(cfg, "http://127.0.0.1:9/1/messages.json", 60)
@@ -527,7 +582,8 @@ def main():
     ap.add_argument("--bin", help="the cc-notify binary (default: build it)")
     ap.add_argument("--debug", action="store_true", help="build the dev profile")
     ap.add_argument("--competitors", metavar="VENV", help="venv holding other hooks")
-    ap.add_argument("--only", choices=["events", "transcripts", "deliverer", "competitors"])
+    ap.add_argument("--only", choices=["events", "agents", "transcripts", "deliverer",
+                                       "competitors"])
     ap.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     a = ap.parse_args()
     runs = a.runs or (5 if a.quick else 200)
@@ -540,10 +596,15 @@ def main():
         (work / "home").mkdir()
         build_measure(work)
         start_terminal()
-        sections = [a.only] if a.only else ["events", "transcripts", "deliverer", "competitors"]
+        sections = [a.only] if a.only else ["events", "agents", "transcripts", "deliverer",
+                                            "competitors"]
         if "events" in sections:
             r = results["events"] = bench_events(binary, work, runs)
             print_table("Hook latency per event (wall time of the whole process)", r,
+                        ["median_ms", "p95_ms", "x_noop", "max_rss_kib"])
+        if "agents" in sections:
+            r = results["agents"] = bench_agents(binary, work, runs)
+            print_table("Hook latency per event, other agents (captured payloads, --agent)", r,
                         ["median_ms", "p95_ms", "x_noop", "max_rss_kib"])
         if "transcripts" in sections:
             sizes = [("1KB", 1024), ("10MB", 10 * MB)] + ([] if a.quick else [("1GB", 1024 * MB)])

@@ -25,11 +25,11 @@ use std::time::{Duration, Instant};
 
 use cc_notify_backends::Timeouts;
 use cc_notify_backends::ntfy::{Action, Message, Ntfy};
-use cc_notify_core::agent::claude;
+use cc_notify_core::agent::select;
 use cc_notify_core::approval::{
     AbstainReason, Decision, InstallSecret, PendingRequest, RequestId, Step, answer_token,
 };
-use cc_notify_core::event::{Event, EventKind};
+use cc_notify_core::event::{Agent, Event, EventKind};
 use cc_notify_core::permission::{self, PermissionAsk, Presence, ends_request};
 use cc_notify_core::store::{StateDir, session_file_stem};
 use cc_notify_core::{ActivityProbe, DecisionKind, Reading, redact, tty};
@@ -100,24 +100,32 @@ pub fn doctor_lines(config: &crate::config::Config) -> Vec<(bool, String)> {
     lines
 }
 
-/// The hook's reader: [`claude::read_document`], plus the fields of a permission request
+/// The hook's reader: [`select::read_document`], plus the fields of a permission request
 /// ([`permission::FIELDS`]) when approvals are on. The config is looked at only when the
 /// document has such a field (tool events), and parsed only when it mentions approvals.
 /// With approvals on, a tool event's input is kept in memory (it is the size Claude Code
 /// sent); with them off nothing more is kept.
-pub fn read_document(input: impl Read) -> io::Result<Vec<u8>> {
-    read_document_if(input, enabled_in_config)
+///
+/// `agent` is the agent the hook was registered for (`None`: detected from the document);
+/// only Claude Code's permission dialogs are answered from the phone.
+pub fn read_document(agent: Option<Agent>, input: impl Read) -> io::Result<Vec<u8>> {
+    read_document_if(agent, input, enabled_in_config)
 }
 
 /// [`read_document`] with `enabled` asked (at most once, and only when the document has a
 /// permission field) whether approvals are on.
-fn read_document_if(input: impl Read, enabled: impl FnOnce() -> bool) -> io::Result<Vec<u8>> {
+fn read_document_if(
+    agent: Option<Agent>,
+    input: impl Read,
+    enabled: impl FnOnce() -> bool,
+) -> io::Result<Vec<u8>> {
     let answer = OnceCell::new();
     let enabled = std::cell::Cell::new(Some(enabled));
-    claude::read_input(input, |key| {
-        claude::READ_FIELDS.iter().any(|f| f.as_bytes() == key)
-            || permission::FIELDS.iter().any(|f| f.as_bytes() == key)
-                && *answer.get_or_init(|| enabled.take().is_some_and(|f| f()))
+    let approvals = matches!(agent, None | Some(Agent::Claude));
+    select::read_document_keeping(agent, input, |key| {
+        approvals
+            && permission::FIELDS.iter().any(|f| f.as_bytes() == key)
+            && *answer.get_or_init(|| enabled.take().is_some_and(|f| f()))
     })
 }
 
@@ -136,7 +144,8 @@ fn enabled_in_config() -> bool {
 /// does nothing more; for any other event of a session with a waiting request that the event
 /// ends, removes the request's marker. `doc` is the hook document as read.
 pub fn dispatch(dir: &StateDir, rt: &Runtime, event: &Event, doc: &[u8]) -> bool {
-    if !rt.config.approvals.enabled {
+    // Only Claude Code's dialogs: the answer printed is in its format.
+    if !rt.config.approvals.enabled || event.agent != Agent::Claude {
         return false;
     }
     if !matches!(event.kind, EventKind::PermissionAsked { .. }) {
@@ -759,17 +768,20 @@ mod tests {
     fn the_permission_fields_are_kept_only_with_approvals_on_and_the_switch_is_read_once() {
         let doc = br#"{"session_id":"s","hook_event_name":"PermissionRequest","tool_name":"Bash","tool_input":{"command":"ls"},"permission_suggestions":[]}"#;
         let asked = std::cell::Cell::new(0);
-        let on = read_document_if(&doc[..], || {
+        let on = read_document_if(None, &doc[..], || {
             asked.set(asked.get() + 1);
             true
         })
         .unwrap();
         assert_eq!(asked.get(), 1);
         assert_eq!(PermissionAsk::parse(&on).unwrap().what(), "ls");
-        let off = read_document_if(&doc[..], || false).unwrap();
+        let off = read_document_if(None, &doc[..], || false).unwrap();
         assert!(PermissionAsk::parse(&off).unwrap().tool_input.is_null());
         let stop = br#"{"session_id":"s","hook_event_name":"Stop"}"#;
-        read_document_if(&stop[..], || panic!("asked without a permission field")).unwrap();
+        read_document_if(None, &stop[..], || {
+            panic!("asked without a permission field")
+        })
+        .unwrap();
     }
 
     #[test]

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use cc_notify_core::Kind;
+use cc_notify_core::event::Agent;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 const FILES: &str = "\
@@ -45,7 +46,7 @@ pub struct Cli {
 pub enum Command {
     /// Set cc-notify up: Pushover keys, a test push, the hooks, and a typing check.
     Setup(crate::setup::SetupArgs),
-    /// Register cc-notify's hooks in Claude Code's settings.json.
+    /// Register cc-notify's hooks in Claude Code's settings.json (or another agent's config).
     Install(SettingsArgs),
     /// Remove cc-notify's hooks (and nothing else).
     Uninstall(SettingsArgs),
@@ -63,10 +64,16 @@ pub enum Command {
     Log(LogArgs),
     /// Replay a recorded Claude Code session through the real pipeline.
     Demo,
-    /// What Claude Code runs for each hook event: reads the event's JSON on stdin.
+    /// What a coding agent runs for each hook event: reads the event's JSON on stdin.
     ///
     /// Not for running by hand: with a terminal on stdin it prints this help and exits 0.
-    Hook,
+    Hook {
+        /// The agent whose event it is (detected from the payload without it).
+        #[arg(long, value_enum)]
+        agent: Option<AgentArg>,
+        /// The event's JSON as an argument instead of on stdin (Codex's `notify`).
+        payload: Option<String>,
+    },
     /// Print the version.
     Version,
     /// Print a shell completion script (for example `cc-notify completions bash`).
@@ -81,6 +88,10 @@ pub enum Command {
 /// Where `install` and `uninstall` work.
 #[derive(Debug, Args)]
 pub struct SettingsArgs {
+    /// The coding agent whose configuration to change (default: Claude Code). The other
+    /// options apply to Claude Code only.
+    #[arg(long, value_enum, value_name = "AGENT")]
+    pub agent: Option<AgentArg>,
     /// The project's .claude/settings.json instead of your user settings.
     #[arg(long)]
     pub project: bool,
@@ -93,6 +104,36 @@ pub struct SettingsArgs {
     /// Write a read-only settings file, or one owned by another user.
     #[arg(long)]
     pub force: bool,
+}
+
+/// A coding agent on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AgentArg {
+    /// Claude Code.
+    Claude,
+    /// OpenAI Codex CLI.
+    Codex,
+    /// Google Gemini CLI.
+    Gemini,
+    /// GitHub Copilot CLI.
+    Copilot,
+    /// OpenCode.
+    Opencode,
+    /// Qwen Code.
+    Qwen,
+}
+
+impl From<AgentArg> for Agent {
+    fn from(a: AgentArg) -> Agent {
+        match a {
+            AgentArg::Claude => Agent::Claude,
+            AgentArg::Codex => Agent::Codex,
+            AgentArg::Gemini => Agent::Gemini,
+            AgentArg::Copilot => Agent::Copilot,
+            AgentArg::Opencode => Agent::OpenCode,
+            AgentArg::Qwen => Agent::Qwen,
+        }
+    }
 }
 
 impl From<SettingsArgs> for crate::settings::Options {
@@ -165,7 +206,7 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
     // while it waits is what it ran before, or to `hook`, which runs once per agent event.
     match args.first().map(|a| a.as_encoded_bytes()) {
         Some(b"deliver") => return crate::deliver::run(args.into_iter().skip(1).collect()),
-        Some(b"hook") if !asks_for_help(&args) => return hook(),
+        Some(b"hook") if !asks_for_help(&args) => return hook(&args[1..]),
         _ => {}
     }
     let cli = match Cli::try_parse_from(std::iter::once(OsString::from("cc-notify")).chain(args)) {
@@ -177,8 +218,8 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
         }
     };
     match cli.command {
-        Command::Install(a) => crate::settings::run_command(true, a.into()),
-        Command::Uninstall(a) => crate::settings::run_command(false, a.into()),
+        Command::Install(a) => settings_command(a, true),
+        Command::Uninstall(a) => settings_command(a, false),
         Command::Send(a) => crate::send::run(a),
         Command::Doctor => crate::doctor::run(),
         Command::Status => crate::status::run(),
@@ -187,7 +228,14 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
         Command::Setup(a) => crate::setup::run(a),
         Command::Log(a) => crate::log_view::run(a),
         Command::Demo => crate::demo::run(),
-        Command::Hook => hook(),
+        Command::Hook { agent, payload } => {
+            let mut args = Vec::new();
+            if let Some(agent) = agent {
+                args.extend(["--agent".into(), Agent::from(agent).id().into()]);
+            }
+            args.extend(payload.map(OsString::from));
+            hook(&args)
+        }
         Command::Version => {
             println!("cc-notify {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
@@ -217,11 +265,31 @@ fn asks_for_help(args: &[OsString]) -> bool {
         .any(|a| matches!(a.as_encoded_bytes(), b"-h" | b"--help"))
 }
 
+/// `install` or `uninstall`: Claude Code's settings, or another agent's configuration.
+fn settings_command(a: SettingsArgs, install: bool) -> ExitCode {
+    match a.agent.map(Agent::from) {
+        Some(agent) if agent != Agent::Claude => {
+            if a.project || a.settings.is_some() || a.force {
+                return usage_error(format!(
+                    "--project, --settings and --force apply to Claude Code only, not {}",
+                    agent.display_name()
+                ));
+            }
+            crate::agents::run_command(agent, install, a.dry_run)
+        }
+        _ => crate::settings::run_command(install, a.into()),
+    }
+}
+
 /// `cc-notify hook`: the hook, unless a person typed it at a terminal, who gets its help
-/// (on stderr: a hook's stdout is Claude Code's) and exit 0 instead of a hook that waits for
-/// JSON and then logs a failure.
-fn hook() -> ExitCode {
-    if std::io::stdin().is_terminal() {
+/// (on stderr: a hook's stdout is the agent's) and exit 0 instead of a hook that waits for
+/// JSON and then logs a failure. `args` are the words after `hook`; a payload given as the
+/// last word (Codex's `notify`) needs no stdin.
+fn hook(args: &[OsString]) -> ExitCode {
+    let payload_given = args
+        .last()
+        .is_some_and(|a| a.as_encoded_bytes().trim_ascii_start().starts_with(b"{"));
+    if !payload_given && std::io::stdin().is_terminal() {
         let mut cmd = Cli::command();
         cmd.build();
         if let Some(hook) = cmd.find_subcommand_mut("hook") {
@@ -230,7 +298,7 @@ fn hook() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     // The hook must never fail Claude Code: whatever happens, exit 0 and print nothing.
-    crate::hook::run();
+    crate::hook::run(args);
     ExitCode::SUCCESS
 }
 

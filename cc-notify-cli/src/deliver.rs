@@ -6,6 +6,7 @@
 //! configuration and the notifier are read only once the push is due.
 
 use std::ffi::OsString;
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -421,17 +422,22 @@ impl Deliverer<'_> {
         let rt = Runtime::load_for_hook(self.dir, now_ms(), None);
         // Re-check the session right before sending: a newer prompt cancels the push even if
         // its signal never arrived.
-        let check =
-            |f: &mut SessionFile| engine::fire_check(&mut f.state, push, now_ms(), &rt.engine);
-        let verdict = session_file::update(self.dir, self.session, check).unwrap_or_else(|e| {
+        let check = |f: &mut SessionFile| {
+            let reply_file = engine::reply_file(&f.state, push).map(Path::to_path_buf);
+            let verdict = engine::fire_check(&mut f.state, push, now_ms(), &rt.engine);
+            (verdict, reply_file)
+        };
+        let checked = session_file::update(self.dir, self.session, check).unwrap_or_else(|e| {
             // The state cannot be locked (a read-only state directory): decide from what was
             // saved last, without saving.
             self.log(DecisionKind::Error, None, format!("session state: {e}"));
             let mut file: SessionFile = self.dir.read_unlocked(self.session);
             Some(check(&mut file))
         });
+        let (verdict, reply_file) = checked.unzip();
         let (decision, kind, why_not) = match verdict {
             Some(FireVerdict::Fire(n)) => {
+                let n = late_reply(n, reply_file.flatten().as_deref(), rt.engine.redact);
                 if !self.silenced(push, &n, &rt) {
                     self.send(push, &n, &rt, &presence);
                 }
@@ -531,11 +537,48 @@ impl Deliverer<'_> {
     }
 }
 
+/// `n` with the reply read from `reply_file` when it was scheduled without one and the file
+/// now holds it: an agent that writes its reply only after its hook ran (Copilot's session
+/// file).
+fn late_reply(n: Notification, reply_file: Option<&Path>, redact: bool) -> Notification {
+    let Some(file) = reply_file.filter(|_| n.body.is_empty()) else {
+        return n;
+    };
+    match cc_notify_core::agent::copilot::read_reply(file) {
+        Some(reply) => Notification {
+            body: cc_notify_core::render::body(&reply, redact),
+            ..n
+        },
+        None => n,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use cc_notify_core::presence::Reason;
 
     use super::*;
+
+    #[test]
+    fn a_reply_written_after_the_hook_is_read_at_send_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("events.jsonl");
+        let planned = Notification::new(Kind::Done, "t", "");
+        // Not written yet: the push goes as planned.
+        assert_eq!(late_reply(planned.clone(), Some(&file), true), planned);
+        std::fs::write(
+            &file,
+            "{\"type\":\"assistant.message\",\"data\":{\"content\":\"All green.\"}}\n",
+        )
+        .unwrap();
+        assert_eq!(
+            late_reply(planned.clone(), Some(&file), true).body,
+            "All green."
+        );
+        // A push that has its text keeps it.
+        let said = Notification::new(Kind::Done, "t", "Already said.");
+        assert_eq!(late_reply(said.clone(), Some(&file), true), said);
+    }
 
     fn watching(scheduled_ms: u64, delay_ms: u64) -> Watching {
         let args: Vec<OsString> = [

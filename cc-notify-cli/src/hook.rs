@@ -1,16 +1,17 @@
-//! `cc-notify hook`: what Claude Code runs for every registered event.
+//! `cc-notify hook`: what each coding agent runs for every registered event.
 //!
 //! Contract with Claude Code: drain stdin, print nothing on stdout, exit 0, never wait on the
 //! network or sleep — except a `PermissionRequest` with `[approvals]` on, which
 //! [`approve`](crate::approve) may answer from the phone. Every outcome — including bad input and broken config — is one line in
 //! the decision log.
 
+use std::ffi::OsString;
 use std::path::Path;
 
-use cc_notify_core::agent::claude;
+use cc_notify_core::agent::select;
 use cc_notify_core::decision_log::LogRecord;
 use cc_notify_core::engine::{self, Action, Context, TailDepth, TranscriptFacts};
-use cc_notify_core::event::{Event, EventKind};
+use cc_notify_core::event::{Agent, Event, EventKind};
 use cc_notify_core::state::Terminal;
 use cc_notify_core::store::StateDir;
 use cc_notify_core::{ActivityProbe, DecisionKind, transcript, tty};
@@ -24,11 +25,19 @@ use crate::{process, recover};
 pub const OPT_OUT_MARKERS: [&str; 2] = [".no-pushover", ".cc-notify-off"];
 
 /// Runs one hook invocation. Never panics outward, never fails: problems are logged.
-pub fn run() {
-    // Drain stdin to EOF whatever it holds (exiting early gives Claude Code an EPIPE), keeping
-    // only the fields the parser reads: a PostToolUse's megabytes of tool output pass through
-    // a fixed buffer.
-    let read = crate::approve::read_document(std::io::stdin().lock());
+///
+/// `args` are the words after `hook`: `--agent NAME` picks the agent's adapter (detected from
+/// the payload otherwise); a last word that is a JSON object is the payload (Codex's `notify`
+/// passes it so), and stdin is then left alone.
+pub fn run(args: &[OsString]) {
+    let (agent, argument) = hook_args(args);
+    // Drain stdin to EOF whatever it holds (exiting early gives the agent an EPIPE), keeping
+    // only the fields the adapter reads: a tool's megabytes of output pass through a fixed
+    // buffer.
+    let read = match &argument {
+        Some(json) => Ok(json.clone()),
+        None => crate::approve::read_document(agent, std::io::stdin().lock()),
+    };
     let now = now_ms();
     let Some(dir) = runtime::open_state_dir() else {
         return;
@@ -47,8 +56,19 @@ pub fn run() {
             return;
         }
     };
-    let event = match claude::parse(&input) {
-        Ok(ev) => ev,
+    let decoded = match argument {
+        Some(_) => select::decode_argument(&input),
+        None => select::decode(agent, &input),
+    };
+    let (event, reply_file) = match decoded {
+        Ok(decoded) => {
+            // Copilot writes the reply to its session file a moment after the hook ran: when
+            // it is not there yet, the deliverer reads it at send time.
+            let file = decoded.reply_file.clone();
+            let event = decoded.into_event();
+            let missing = matches!(&event.kind, EventKind::TurnEnded { reply: None, .. });
+            (event, file.filter(|_| missing))
+        }
         Err(e) => {
             let mut rec = LogRecord::new(now, DecisionKind::Error, format!("{e}; event ignored"));
             rec.session = std::env::var("CLAUDE_CODE_SESSION_ID").ok();
@@ -62,10 +82,39 @@ pub fn run() {
         return;
     }
     drop(input);
-    handle(&dir, &rt, &event, now);
+    handle(&dir, &rt, &event, reply_file, now);
 }
 
-fn handle(dir: &StateDir, rt: &Runtime, event: &Event, now: u64) {
+/// `--agent NAME` (or `--agent=NAME`; an unknown name is detection's job) and a last word
+/// holding a JSON object.
+fn hook_args(args: &[OsString]) -> (Option<Agent>, Option<Vec<u8>>) {
+    let mut agent = None;
+    let mut words = args.iter().map(|a| a.as_encoded_bytes());
+    while let Some(word) = words.next() {
+        let name = match word.strip_prefix(b"--agent") {
+            Some(b"") => words.next(),
+            Some(rest) => rest.strip_prefix(b"="),
+            None => None,
+        };
+        if let Some(name) = name {
+            agent = std::str::from_utf8(name).ok().and_then(Agent::from_id);
+        }
+    }
+    let argument = args
+        .last()
+        .map(|a| a.as_encoded_bytes())
+        .filter(|a| a.trim_ascii_start().starts_with(b"{"))
+        .map(<[u8]>::to_vec);
+    (agent, argument)
+}
+
+fn handle(
+    dir: &StateDir,
+    rt: &Runtime,
+    event: &Event,
+    reply_file: Option<std::path::PathBuf>,
+    now: u64,
+) {
     let fail = |what: &str, e: &dyn std::fmt::Display| {
         runtime::log_event(
             dir,
@@ -155,6 +204,7 @@ fn handle(dir: &StateDir, rt: &Runtime, event: &Event, now: u64) {
                 }
                 let (push_id, kind) = (push.id, push.kind());
                 engine::attach_terminal(&mut file.state, push_id, push.terminal.clone());
+                engine::attach_reply_file(&mut file.state, push_id, reply_file.clone());
                 let mut watching = Watching::of(&push, rt.presence);
                 watching.other_probes =
                     push.presence_checked && cc_notify_presence::beyond_the_terminal();

@@ -3,6 +3,7 @@
 //!
 //! A plain list of modules, one idea each.
 
+pub mod agents;
 pub mod approve;
 pub mod cli;
 pub mod config;

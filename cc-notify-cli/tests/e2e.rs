@@ -10,6 +10,8 @@
 //!
 //! Run without `CC_NOTIFY_E2E_CLAUDE`, every test fails (never passes vacuously).
 
+#[path = "e2e/agents.rs"]
+mod agents;
 #[path = "e2e/approvals.rs"]
 mod approvals;
 #[path = "e2e/harness.rs"]

@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use crate::event::Agent;
 use crate::text::truncate_chars;
 
 /// The most characters a rendered body keeps (senders cut further to their own limits).
@@ -38,12 +39,27 @@ pub fn project_name(cwd: Option<&Path>) -> String {
 /// A push title: `"proj — done in 2m 05s"`, `"proj — error: rate limited"`,
 /// `"proj — needs your input"`.
 pub fn title(project: &str, headline: Headline<'_>) -> String {
-    match headline {
-        Headline::Done(Some(d)) => format!("{project} — done in {}", duration(d)),
-        Headline::Done(None) => format!("{project} — done"),
-        Headline::Error(what) => format!("{project} — error: {what}"),
-        Headline::NeedsInput => format!("{project} — needs your input"),
+    titled(format!("{project} — "), headline)
+}
+
+/// The title of `agent`'s push: [`title`] for Claude Code (whose titles people know), and
+/// naming the agent for every other one: `"proj — Codex done in 12s"`,
+/// `"proj — Gemini CLI needs your input"`.
+pub fn agent_title(agent: Agent, project: &str, headline: Headline<'_>) -> String {
+    match agent {
+        Agent::Claude => title(project, headline),
+        other => titled(format!("{project} — {} ", other.display_name()), headline),
     }
+}
+
+fn titled(mut who: String, headline: Headline<'_>) -> String {
+    match headline {
+        Headline::Done(Some(d)) => who.push_str(&format!("done in {}", duration(d))),
+        Headline::Done(None) => who.push_str("done"),
+        Headline::Error(what) => who.push_str(&format!("error: {what}")),
+        Headline::NeedsInput => who.push_str("needs your input"),
+    }
+    who
 }
 
 /// A duration for people: `"45s"`, `"2m 05s"`, `"1h 02m"`.
@@ -87,6 +103,25 @@ mod tests {
     use super::*;
     use crate::text::char_len;
     use proptest::prelude::*;
+
+    #[test]
+    fn other_agents_titles_name_the_agent_and_claude_codes_stay_as_they_were() {
+        let d = Headline::Done(Some(Duration::from_secs(12)));
+        assert_eq!(
+            agent_title(Agent::Codex, "proj", d),
+            "proj — Codex done in 12s"
+        );
+        assert_eq!(
+            agent_title(Agent::Gemini, "proj", Headline::NeedsInput),
+            "proj — Gemini CLI needs your input"
+        );
+        assert_eq!(
+            agent_title(Agent::Qwen, "proj", Headline::Error("rate limited")),
+            "proj — Qwen Code error: rate limited"
+        );
+        assert_eq!(agent_title(Agent::Claude, "proj", d), title("proj", d));
+        assert_eq!(agent_title(Agent::Claude, "proj", d), "proj — done in 12s");
+    }
 
     #[test]
     fn titles_say_project_kind_and_duration() {

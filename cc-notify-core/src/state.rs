@@ -117,6 +117,10 @@ pub struct Pending {
     /// The process that will send it, once spawned.
     #[serde(default)]
     pub deliverer: Option<ProcessRef>,
+    /// Where the reply is to be read at send time when the push was scheduled without it: an
+    /// agent that writes it only after its hook ran (Copilot's session file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_file: Option<PathBuf>,
 }
 
 impl Pending {
@@ -228,6 +232,7 @@ mod tests {
                         resolution_ms: 8_000,
                     }),
                 }),
+                reply_file: None,
                 deliverer: Some(ProcessRef {
                     pid: 7,
                     start_time: 99,

@@ -18,13 +18,14 @@ pub const MAX_URL_CHARS: usize = 512;
 /// The most characters Pushover accepts in `url_title`.
 pub const MAX_URL_TITLE_CHARS: usize = 100;
 
-/// The body sent when a notification has no text (Pushover refuses an empty message).
+/// The body sent when a notification has no text (Pushover refuses an empty message). It
+/// names no agent: the title says which one it is.
 pub fn default_body(kind: Kind) -> &'static str {
     match kind {
-        Kind::Done => "Claude finished its turn.",
-        Kind::Error => "Claude stopped on an error.",
-        Kind::NeedsInput => "Claude is waiting for you.",
-        Kind::Progress => "Claude is still working.",
+        Kind::Done => "The agent finished its turn.",
+        Kind::Error => "The agent stopped on an error.",
+        Kind::NeedsInput => "The agent is waiting for you.",
+        Kind::Progress => "The agent is still working.",
     }
 }
 
@@ -152,6 +153,10 @@ mod tests {
         n.timestamp = Some(1_700_000_000);
         let p = MessageParams::build(&cfg, &n).unwrap();
         assert_eq!(p.message, default_body(Kind::Done));
+        assert!(
+            !p.message.contains("Claude"),
+            "an empty body names no agent"
+        );
         assert_eq!(char_len(p.title.as_deref().unwrap()), MAX_TITLE_CHARS);
         assert_eq!(char_len(p.url.as_deref().unwrap()), MAX_URL_CHARS);
         assert_eq!(

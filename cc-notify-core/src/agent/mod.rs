@@ -8,7 +8,14 @@
 //! Nothing outside the adapter knows the agent's wire format.
 
 pub mod claude;
+pub mod codex;
+pub mod copilot;
+pub mod gemini;
 pub mod input;
+mod json;
+pub mod opencode;
+pub mod qwen;
+pub mod select;
 
 /// Why an agent's payload could not be read as an event.
 #[derive(Debug, thiserror::Error)]

@@ -7,6 +7,9 @@ use crate::state::{Pending, ProcessRef};
 /// One thing for the binary to do, in the order given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
+// A step gives a handful of actions, consumed at once: boxing the push would only add an
+// allocation to every scheduling hook run.
+#[allow(clippy::large_enum_variant)]
 pub enum Action {
     /// Spawn a deliverer for this push, the session's new pending push as the step recorded
     /// it: find the terminal to watch when it is [`presence_checked`](Pending::presence_checked)

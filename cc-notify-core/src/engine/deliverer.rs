@@ -6,6 +6,8 @@
 
 use std::time::Duration;
 
+use std::path::{Path, PathBuf};
+
 use crate::notification::{Kind, Notification};
 use crate::state::{Pending, ProcessRef, SessionState, Terminal};
 
@@ -96,6 +98,20 @@ pub fn attach_terminal(state: &mut SessionState, push_id: u64, terminal: Option<
     if let Some(p) = state.pending.as_mut().filter(|p| p.id == push_id) {
         p.terminal = terminal;
     }
+}
+
+/// Records where a scheduled push's reply is to be read at send time (ignored if the push is no
+/// longer pending).
+pub fn attach_reply_file(state: &mut SessionState, push_id: u64, file: Option<PathBuf>) {
+    if let Some(p) = state.pending.as_mut().filter(|p| p.id == push_id) {
+        p.reply_file = file;
+    }
+}
+
+/// Where pending push `push_id`'s reply is to be read at send time, if anywhere.
+pub fn reply_file(state: &SessionState, push_id: u64) -> Option<&Path> {
+    let pending = state.pending.as_ref().filter(|p| p.id == push_id)?;
+    pending.reply_file.as_deref()
 }
 
 /// Decides, right before sending, whether push `push_id` should still go out, and gives what

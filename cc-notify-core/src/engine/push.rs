@@ -81,7 +81,11 @@ pub(super) fn turn_end_push(
         outcome.failure_note().as_deref(),
         &render::body(reply, cfg.redact),
     );
-    let mut n = Notification::new(outcome.kind, render::title(&project, headline), body);
+    let mut n = Notification::new(
+        outcome.kind,
+        render::agent_title(event.agent, &project, headline),
+        body,
+    );
     stamp(&mut n, project, event, ctx);
     Push {
         delay: cfg
@@ -104,7 +108,7 @@ pub(super) fn needs_input_push(
     let body = render::body(message.unwrap_or(""), cfg.redact);
     let mut n = Notification::new(
         Kind::NeedsInput,
-        render::title(&project, Headline::NeedsInput),
+        render::agent_title(event.agent, &project, Headline::NeedsInput),
         body,
     );
     stamp(&mut n, project, event, ctx);
@@ -172,6 +176,7 @@ pub(super) fn schedule(
         presence_checked: push.presence_checked && !ctx.headless,
         terminal: None,
         deliverer: None,
+        reply_file: None,
     };
     state.pending = Some(pending.clone());
     actions.push(Action::Schedule(pending));

@@ -171,6 +171,7 @@ fn pending_at(scheduled_s: u64, delay_s: u64) -> SessionState {
             pid: 7,
             start_time: 9,
         }),
+        reply_file: None,
     });
     state
 }
