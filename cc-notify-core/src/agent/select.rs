@@ -42,6 +42,10 @@ fn wanted(agent: Option<Agent>, key: &[u8]) -> bool {
         Some(Agent::Gemini) => &[gemini::READ_FIELDS],
         Some(Agent::Copilot) => &[copilot::READ_FIELDS],
         Some(Agent::OpenCode) => &[opencode::READ_FIELDS],
+        // Without `--agent` the hook was registered by Claude Code's install (every other
+        // agent's install names its agent): the bulky tool fields only the Codex and Gemini
+        // adapters read are streamed past, so a tool's megabytes never sit in memory.
+        None if BULKY_FIELDS.iter().any(|f| f.as_bytes() == key) => return false,
         // Detection also looks at these.
         _ => &[
             claude::READ_FIELDS,
@@ -54,6 +58,10 @@ fn wanted(agent: Option<Agent>, key: &[u8]) -> bool {
     };
     lists.iter().any(|l| l.iter().any(|f| f.as_bytes() == key))
 }
+
+/// Fields that can hold megabytes (a tool's input or output), kept only for an agent named
+/// with `--agent` whose adapter reads them.
+const BULKY_FIELDS: &[&str] = &["tool_input", "tool_response"];
 
 /// Fields only [`detect`] reads.
 const DETECT_FIELDS: &[&str] = &[
