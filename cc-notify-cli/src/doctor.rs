@@ -151,12 +151,20 @@ pub fn run() -> ExitCode {
     let claude_pid = std::env::var("CLAUDE_PID")
         .ok()
         .and_then(|p| p.parse().ok());
-    match tty::find_user_terminal(claude_pid) {
+    let terminal = tty::find_user_terminal(claude_pid);
+    match &terminal {
         Some(t) => r.ok(&format!(
             "terminal {} found: typing there holds pushes back (judged at 8 s resolution)",
             t.display()
         )),
         None => r.info("no terminal found from here: pushes of sessions without a terminal are not typing-checked"),
+    }
+    let env = cc_notify_presence::Env {
+        tty: terminal,
+        ..cc_notify_presence::Env::from_vars()
+    };
+    for line in crate::presence_view::view(&env).lines() {
+        r.info(line);
     }
 
     // 6. The notifier's health, pushes whose deliverer is gone, recent failures.

@@ -18,6 +18,7 @@ pub mod log_view;
 pub mod mute;
 pub mod notifiers;
 pub mod outbox;
+pub mod presence_view;
 pub mod process;
 pub mod recover;
 pub mod runtime;
