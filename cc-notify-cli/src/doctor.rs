@@ -147,6 +147,18 @@ pub fn run() -> ExitCode {
         },
     };
 
+    // 4b. Every coding agent: installed, cc-notify registered (Codex: trusted), last event.
+    let seen = dir.as_ref().map_or_else(Default::default, |d| {
+        crate::agents::report::last_events(d, crate::status::AGENT_LOG_LINES)
+    });
+    for f in crate::agents::report::findings(runtime::env_var, &seen, runtime::now_ms()) {
+        match f.level {
+            crate::agents::report::Level::Ok => r.ok(&f.what),
+            crate::agents::report::Level::Info => r.info(&f.what),
+            crate::agents::report::Level::Warn => r.warn(&f.what, &f.fix),
+        }
+    }
+
     // 5. Terminal detection.
     let claude_pid = std::env::var("CLAUDE_PID")
         .ok()

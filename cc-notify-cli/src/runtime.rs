@@ -130,6 +130,7 @@ pub fn record(
 ) -> LogRecord {
     let mut rec = LogRecord::new(now_ms(), decision, reason);
     rec.session = Some(event.session_id.clone());
+    rec.agent = Some(event.agent);
     rec.event = Some(event.name().to_owned());
     rec.kind = kind;
     rec

@@ -1,13 +1,18 @@
-//! `cc-notify status`: live sessions, pending pushes and recent decisions, readable.
+//! `cc-notify status`: live sessions, pending pushes, each agent (installed, registered, last
+//! event) and recent decisions, readable.
 
 use std::process::ExitCode;
 
 use cc_notify_core::decision_log;
 
+use crate::agents::report;
 use crate::log_view::{format_record, short_id};
 use crate::runtime::{self, Runtime, now_ms};
 use crate::session_file::SessionFile;
 use crate::time_text::duration;
+
+/// How many of the newest decision-log lines are searched for each agent's last event.
+pub const AGENT_LOG_LINES: usize = 2000;
 
 /// `cc-notify status`.
 pub fn run() -> ExitCode {
@@ -99,6 +104,16 @@ pub fn run() -> ExitCode {
                 mark.reason
             );
         }
+    }
+    println!("\nAgents:");
+    let seen = report::last_events(&dir, AGENT_LOG_LINES);
+    for f in report::findings(runtime::env_var, &seen, now) {
+        let mark = match f.level {
+            report::Level::Ok => "✓",
+            report::Level::Info => "•",
+            report::Level::Warn => "!",
+        };
+        println!("  {mark} {}", f.what);
     }
     let recent = decision_log::read_last(&dir, 10).unwrap_or_default();
     if !recent.is_empty() {

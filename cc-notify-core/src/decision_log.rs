@@ -16,6 +16,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::decision::DecisionKind;
+use crate::event::Agent;
 use crate::notification::Kind;
 use crate::store::{StateDir, StoreError, lock_file, nofollow};
 use crate::text::truncate_chars;
@@ -37,6 +38,9 @@ pub struct LogRecord {
     /// The session id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session: Option<String>,
+    /// The agent whose event led to the decision (older records have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<Agent>,
     /// The hook event name that led to the decision.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
@@ -64,6 +68,7 @@ impl LogRecord {
         LogRecord {
             ts_ms,
             session: None,
+            agent: None,
             event: None,
             decision,
             kind: None,

@@ -31,6 +31,7 @@ pub enum Agent {
     /// GitHub Copilot CLI.
     Copilot,
     /// OpenCode.
+    #[serde(rename = "opencode")]
     OpenCode,
     /// Qwen Code.
     Qwen,

@@ -14,6 +14,8 @@
 //! exactly cc-notify's entries (and the `hooksConfig.enabled` it added to an otherwise
 //! hook-less Gemini file).
 
+pub mod report;
+
 use std::path::{Path, PathBuf};
 
 use cc_notify_core::event::Agent;

@@ -42,26 +42,29 @@ fn wanted(agent: Option<Agent>, key: &[u8]) -> bool {
         Some(Agent::Gemini) => &[gemini::READ_FIELDS],
         Some(Agent::Copilot) => &[copilot::READ_FIELDS],
         Some(Agent::OpenCode) => &[opencode::READ_FIELDS],
-        // Without `--agent` the hook was registered by Claude Code's install (every other
-        // agent's install names its agent): the bulky tool fields only the Codex and Gemini
-        // adapters read are streamed past, so a tool's megabytes never sit in memory.
-        None if BULKY_FIELDS.iter().any(|f| f.as_bytes() == key) => return false,
         // Detection also looks at these.
-        _ => &[
-            claude::READ_FIELDS,
-            codex::READ_FIELDS,
-            gemini::READ_FIELDS,
-            copilot::READ_FIELDS,
-            opencode::READ_FIELDS,
-            DETECT_FIELDS,
-        ],
+        _ => {
+            if TOOL_PAYLOADS.iter().any(|f| f.as_bytes() == key) {
+                return false;
+            }
+            &[
+                claude::READ_FIELDS,
+                codex::READ_FIELDS,
+                gemini::READ_FIELDS,
+                copilot::READ_FIELDS,
+                opencode::READ_FIELDS,
+                DETECT_FIELDS,
+            ]
+        }
     };
     lists.iter().any(|l| l.iter().any(|f| f.as_bytes() == key))
 }
 
-/// Fields that can hold megabytes (a tool's input or output), kept only for an agent named
-/// with `--agent` whose adapter reads them.
-const BULKY_FIELDS: &[&str] = &["tool_input", "tool_response"];
+/// A tool's input and output, which can be megabytes: not kept when the agent is not named
+/// (Claude Code's hooks, registered without `--agent`, would hold every tool's output in
+/// memory). The key stays, with a `null` value, which is all detection looks at; every agent
+/// but Claude Code is registered with its name.
+const TOOL_PAYLOADS: &[&str] = &["tool_input", "tool_response", "toolArgs", "toolResult"];
 
 /// Fields only [`detect`] reads.
 const DETECT_FIELDS: &[&str] = &[
@@ -180,4 +183,25 @@ fn detect_map(map: &Map<String, Value>) -> Agent {
         return Agent::Qwen;
     }
     Agent::Claude
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_a_named_agent_a_tools_megabytes_are_not_kept() {
+        let big = "x".repeat(2 << 20);
+        let doc = format!(
+            r#"{{"session_id":"s","hook_event_name":"PostToolUse","tool_name":"Write","tool_input":{{"content":"{big}"}},"tool_response":{{"content":"{big}"}}}}"#
+        );
+        let kept = read_document(None, doc.as_bytes()).unwrap();
+        assert!(kept.len() < 200, "kept {} bytes", kept.len());
+        let decoded = decode(None, &kept).unwrap().event;
+        assert_eq!(decoded.agent, Agent::Claude);
+        assert!(matches!(decoded.kind, EventKind::ToolSucceeded { .. }));
+        // An agent named on the command line keeps what its adapter reads.
+        let kept = read_document(Some(Agent::Gemini), doc.as_bytes()).unwrap();
+        assert!(kept.len() > 2 << 20);
+    }
 }
