@@ -109,12 +109,23 @@ pub fn doctor_lines(config: &crate::config::Config) -> Vec<(bool, String)> {
 /// `agent` is the agent the hook was registered for (`None`: detected from the document);
 /// only Claude Code's permission dialogs are answered from the phone.
 pub fn read_document(agent: Option<Agent>, input: impl Read) -> io::Result<Vec<u8>> {
-    let enabled = OnceCell::new();
+    read_document_if(agent, input, enabled_in_config)
+}
+
+/// [`read_document`] with `enabled` asked (at most once, and only when the document has a
+/// permission field) whether approvals are on.
+fn read_document_if(
+    agent: Option<Agent>,
+    input: impl Read,
+    enabled: impl FnOnce() -> bool,
+) -> io::Result<Vec<u8>> {
+    let answer = OnceCell::new();
+    let enabled = std::cell::Cell::new(Some(enabled));
     let approvals = matches!(agent, None | Some(Agent::Claude));
     select::read_document_keeping(agent, input, |key| {
         approvals
             && permission::FIELDS.iter().any(|f| f.as_bytes() == key)
-            && *enabled.get_or_init(enabled_in_config)
+            && *answer.get_or_init(|| enabled.take().is_some_and(|f| f()))
     })
 }
 
@@ -227,7 +238,7 @@ fn approve(dir: &StateDir, rt: &Runtime, event: &Event, doc: &[u8]) -> Option<St
         };
         (seen, start.elapsed())
     });
-    local.marker.remove();
+    drop(local);
     let printed = printed(&ended, &ask);
     let why = match ended {
         Ended::Decided(d) => {
@@ -250,7 +261,8 @@ fn approve(dir: &StateDir, rt: &Runtime, event: &Event, doc: &[u8]) -> Option<St
 }
 
 /// Whether the user is away, from what the hook can read at once: tmux (when the agent runs
-/// in it) and the terminal's last input, against `[timing] typing_window`.
+/// in it; one `tmux` exec, whose "no client attached" outweighs the keys just typed) and the
+/// terminal's last input (one `stat`), against `[timing] typing_window`.
 fn presence(rt: &Runtime) -> Presence {
     let env = |k: &str| std::env::var(k).ok();
     let mut readings: Vec<Reading> = Vec::new();
@@ -525,8 +537,11 @@ impl Marker {
     fn still_ours(&self) -> bool {
         read_small(&self.path).is_some_and(|c| c == self.content)
     }
+}
 
-    fn remove(&self) {
+impl Drop for Marker {
+    /// The request is over, however it ended: the marker goes (unless a newer one replaced it).
+    fn drop(&mut self) {
         if self.still_ours() {
             let _ = std::fs::remove_file(&self.path);
         }
@@ -747,6 +762,26 @@ mod tests {
                 None
             );
         }
+    }
+
+    #[test]
+    fn the_permission_fields_are_kept_only_with_approvals_on_and_the_switch_is_read_once() {
+        let doc = br#"{"session_id":"s","hook_event_name":"PermissionRequest","tool_name":"Bash","tool_input":{"command":"ls"},"permission_suggestions":[]}"#;
+        let asked = std::cell::Cell::new(0);
+        let on = read_document_if(None, &doc[..], || {
+            asked.set(asked.get() + 1);
+            true
+        })
+        .unwrap();
+        assert_eq!(asked.get(), 1);
+        assert_eq!(PermissionAsk::parse(&on).unwrap().what(), "ls");
+        let off = read_document_if(None, &doc[..], || false).unwrap();
+        assert!(PermissionAsk::parse(&off).unwrap().tool_input.is_null());
+        let stop = br#"{"session_id":"s","hook_event_name":"Stop"}"#;
+        read_document_if(None, &stop[..], || {
+            panic!("asked without a permission field")
+        })
+        .unwrap();
     }
 
     #[test]

@@ -56,6 +56,8 @@ pub enum Command {
     Doctor,
     /// Live sessions, pending pushes, mutes, quiet hours and recent decisions.
     Status,
+    /// What each presence probe (terminal, tmux, X11, GNOME, logind, Claude Code) sees now.
+    Presence,
     /// Silence pushes (every push, or this project's) for a while or until `unmute`.
     Mute(crate::mute::MuteArgs),
     /// Lift mutes set by `mute`.
@@ -223,6 +225,7 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
         Command::Send(a) => crate::send::run(a),
         Command::Doctor => crate::doctor::run(),
         Command::Status => crate::status::run(),
+        Command::Presence => crate::presence_view::run(),
         Command::Mute(a) => crate::mute::run_mute(a),
         Command::Unmute(a) => crate::mute::run_unmute(a),
         Command::Setup(a) => crate::setup::run(a),

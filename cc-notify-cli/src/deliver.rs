@@ -14,11 +14,12 @@ use cc_notify_core::decision_log::LogRecord;
 use cc_notify_core::delivery::Carrying;
 use cc_notify_core::engine::{self, FireVerdict};
 use cc_notify_core::presence::{
-    Decision, Reason, Reminder, ReminderConfig, ReminderStep, WatchStep,
+    Decision, Reason, Reminder, ReminderConfig, ReminderStep, Watch, WatchStep,
 };
 use cc_notify_core::store::StateDir;
-use cc_notify_core::{DecisionKind, Kind, Notification};
-use cc_notify_presence::{Env, Waiting, Watcher};
+use cc_notify_core::wait_clock::WaitClock;
+use cc_notify_core::{ActivityProbe, DecisionKind, Kind, Notification, tty};
+use cc_notify_presence::{ClaudeSessionProbe, Env, Waiting, Watcher};
 
 use crate::handoff::{self, Job, Watching};
 use crate::notifiers;
@@ -63,12 +64,16 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
     };
     // The wait comes before anything else: the process sleeps for most of its life, and code
     // and data it has not touched yet take no memory meanwhile. `None`: the progress sender.
-    let mut waited = match job {
-        Job::Push { push, watching } => {
-            let (end, watcher) = wait(&watching, &session, &stop);
-            Some((push, watching.needs_input, end, watcher))
+    let (mut waited, carried) = match job {
+        Job::Push {
+            push,
+            watching,
+            carried,
+        } => {
+            let end = wait(&watching, &session, &stop);
+            (Some((push, watching, end)), carried)
         }
-        Job::Progress => None,
+        Job::Progress => (None, None),
     };
     let (Some(dir), Ok(session)) = (runtime::open_state_dir(), session.into_string()) else {
         return ExitCode::FAILURE;
@@ -87,10 +92,10 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
     }
     // After a typing skip the push stays pending (the next prompt cancels it as any other) while
     // the second chance watches for the user to leave.
-    if let Some((_, needs_input, end, watcher)) = waited.as_mut()
+    if let Some((_, watching, end)) = waited.as_mut()
         && let WaitEnd::Typing(why) = end
     {
-        let kind = if *needs_input {
+        let kind = if watching.needs_input {
             Kind::NeedsInput
         } else {
             Kind::Done
@@ -106,14 +111,30 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
                 .flatten()
                 == deliverer.push
         };
-        *end = second_chance(watcher, &stop, still_pending);
+        let mut watcher = Watcher::new(
+            &presence_env(watching, &session),
+            watching.baseline.filter(|_| watching.tty.is_some()),
+            watching.presence,
+            now_ms(),
+            Duration::ZERO,
+            Waiting::Done,
+        );
+        *end = second_chance(&mut watcher, &stop, still_pending);
     }
-    let waited = waited.map(|(push, needs_input, end, watcher)| {
+    let waited = waited.map(|(push, watching, end)| {
         // A Needs-input push is moot once the agent no longer waits (the dialog was answered,
         // also within the terminal's 8-second blur).
-        let answered = needs_input
-            && matches!(end, WaitEnd::Due { .. })
-            && watcher.still_waiting() == Some(false);
+        let answered = watching.needs_input && matches!(end, WaitEnd::Due { .. }) && {
+            let env = presence_env(&watching, &session);
+            ClaudeSessionProbe::from_env(
+                env.claude_config_dir.as_deref(),
+                env.home.as_deref(),
+                env.claude_pid,
+                env.session_id.as_deref(),
+            )
+            .and_then(|registry| registry.still_waiting())
+                == Some(false)
+        };
         let end = if answered {
             WaitEnd::Dropped(
                 "not sent: the agent no longer waits for an answer (sessions registry)".into(),
@@ -136,25 +157,39 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
         });
     }
     match waited {
-        Some((push, end)) => deliverer.finish(push, end),
+        Some((push, end)) => match carried {
+            Some(json) => deliverer.finish_carried(push, end, &json),
+            None => deliverer.finish(push, end),
+        },
         None => deliverer.send_progress(),
     }
     ExitCode::SUCCESS
 }
 
+/// What the presence probes may read: the hook's environment (which this process inherited),
+/// the terminal the hook found, the session; nothing when presence is not checked.
+fn presence_env(watching: &Watching, session: &str) -> Env {
+    if !watching.presence_checked {
+        return Env::default();
+    }
+    Env {
+        tty: watching.tty.clone(),
+        session_id: Some(session.to_owned()),
+        ..Env::from_vars()
+    }
+}
+
 /// Waits the delay and the grace period while watching every presence probe the hook's
-/// environment offers (the terminal, tmux, X11, GNOME, logind).
-fn wait(watching: &Watching, session: &std::ffi::OsStr, stop: &StopSignals) -> (WaitEnd, Watcher) {
-    let env = if watching.presence_checked {
-        Env {
-            tty: watching.tty.clone(),
-            session_id: session.to_str().map(str::to_owned),
-            ..Env::from_vars()
-        }
-    } else {
-        Env::default()
-    };
-    let baseline = watching.baseline.filter(|_| watching.tty.is_some());
+/// environment offers (the terminal, tmux, X11, GNOME, logind). With the terminal alone, only
+/// it is sampled: a waiting process stays as small as it was.
+fn wait(watching: &Watching, session: &std::ffi::OsStr, stop: &StopSignals) -> WaitEnd {
+    if !(watching.presence_checked && watching.other_probes) {
+        return wait_on_the_terminal(watching, stop);
+    }
+    let env = presence_env(watching, &session.to_string_lossy());
+    // The delay runs from this process's start on the steady clock (see
+    // `wait_on_the_terminal`).
+    let clock = WaitClock::start(now_ms(), runtime::steady_ms());
     let waiting = if watching.needs_input {
         Waiting::NeedsInput
     } else {
@@ -162,30 +197,59 @@ fn wait(watching: &Watching, session: &std::ffi::OsStr, stop: &StopSignals) -> (
     };
     let mut watcher = Watcher::new(
         &env,
-        baseline,
+        watching.baseline.filter(|_| watching.tty.is_some()),
         watching.presence,
-        watching.scheduled_ms,
+        clock.now_ms(runtime::steady_ms()),
         Duration::from_millis(watching.delay_ms),
         waiting,
     );
+    poll(watching, stop, &clock, |now| {
+        (watcher.poll(now), watcher.decision())
+    })
+}
+
+/// [`wait`] with the terminal alone: one `stat(2)` per poll.
+fn wait_on_the_terminal(watching: &Watching, stop: &StopSignals) -> WaitEnd {
+    let probe = watching.tty.clone().map(tty::TtyProbe::new);
+    let baseline = watching.baseline.filter(|_| probe.is_some());
+    // The delay runs from this process's start on the steady clock: neither the wall time the
+    // push was scheduled at nor a wall clock stepped while waiting moves it.
+    let clock = WaitClock::start(now_ms(), runtime::steady_ms());
+    let mut watch = Watch::new(
+        baseline,
+        watching.presence,
+        clock.now_ms(runtime::steady_ms()),
+        Duration::from_millis(watching.delay_ms),
+    );
+    poll(watching, stop, &clock, |now| {
+        let sample = probe.as_ref().and_then(|p| p.sample().ok());
+        (watch.observe(now, sample), watch.decision())
+    })
+}
+
+/// Runs `step` every [`POLL`] (or sooner, at the deadline it announces) until it decides.
+fn poll(
+    watching: &Watching,
+    stop: &StopSignals,
+    clock: &WaitClock,
+    mut step: impl FnMut(u64) -> (WatchStep, Option<cc_notify_core::presence::Decision>),
+) -> WaitEnd {
     loop {
-        let now = now_ms();
-        let step = watcher.poll(now);
-        let why = || {
-            watcher
-                .decision()
-                .map_or_else(String::new, |d| d.to_string())
-        };
-        match step {
+        let now = clock.now_ms(runtime::steady_ms());
+        let (next, decision) = step(now);
+        let why = || decision.map_or_else(String::new, |d| d.to_string());
+        match next {
             WatchStep::Send => {
-                let held = held_note(watcher.decision(), watching);
-                return (WaitEnd::Due { why: why(), held }, watcher);
+                return WaitEnd::Due {
+                    why: why(),
+                    held: held_note(decision, watching),
+                };
             }
-            WatchStep::Skip { .. } => return (WaitEnd::Typing(why()), watcher),
+            WatchStep::Skip { .. } => return WaitEnd::Typing(why()),
             WatchStep::Wait { until_ms } => {
                 let left = Duration::from_millis(until_ms.saturating_sub(now));
                 if let Err(stopped) = stop.sleep(left.min(POLL).max(Duration::from_millis(10))) {
-                    return (WaitEnd::Stopped(stopped), watcher);
+                    return WaitEnd::Stopped(stopped);
                 }
             }
         }
@@ -330,10 +394,11 @@ impl Deliverer<'_> {
     /// After the wait: logs a stop or a skip, or re-checks the session and sends.
     fn finish(&self, push: u64, waited: WaitEnd) {
         let presence = match waited {
-            // A cancelling hook has cleared the push already. After any other stop the push
-            // still looks pending until the session's next event replaces it, and `status`
-            // flags its delivery process as gone. Nothing here takes the session lock: cancels
-            // come with every prompt, and the hooks then running must not wait on this.
+            // A cancelling hook has cleared the push already. After any other stop (a
+            // shutdown) the push stays pending, and the next cc-notify process that notices
+            // this process is gone recovers it (`recover`). Nothing here takes the session
+            // lock: cancels come with every prompt, and the hooks then running must not wait on
+            // this.
             WaitEnd::Stopped(stopped) => return self.stopped(stopped),
             WaitEnd::Typing(why) => {
                 let dropped = self.with_session(|f| f.drop_push(push)).flatten();
@@ -357,10 +422,17 @@ impl Deliverer<'_> {
         let rt = Runtime::load_for_hook(self.dir, now_ms(), None);
         // Re-check the session right before sending: a newer prompt cancels the push even if
         // its signal never arrived.
-        let checked = self.with_session(|f| {
+        let check = |f: &mut SessionFile| {
             let reply_file = engine::reply_file(&f.state, push).map(Path::to_path_buf);
             let verdict = engine::fire_check(&mut f.state, push, now_ms(), &rt.engine);
             (verdict, reply_file)
+        };
+        let checked = session_file::update(self.dir, self.session, check).unwrap_or_else(|e| {
+            // The state cannot be locked (a read-only state directory): decide from what was
+            // saved last, without saving.
+            self.log(DecisionKind::Error, None, format!("session state: {e}"));
+            let mut file: SessionFile = self.dir.read_unlocked(self.session);
+            Some(check(&mut file))
         });
         let (verdict, reply_file) = checked.unzip();
         let (decision, kind, why_not) = match verdict {
@@ -386,6 +458,34 @@ impl Deliverer<'_> {
             None => (DecisionKind::Cancelled, None, "the session is gone"),
         };
         self.log(decision, kind, why_not.into());
+    }
+
+    /// After the wait, for a push the hook could not save (a full or read-only state
+    /// directory): the notification came on the command line, and no session file knows it,
+    /// so it is sent unless the user was seen there. A newer prompt could not be recorded
+    /// either, so it cannot cancel this push; typing in the terminal still does.
+    fn finish_carried(&self, push: u64, waited: WaitEnd, json: &std::ffi::OsStr) {
+        let presence = match waited {
+            WaitEnd::Stopped(stopped) => return self.stopped(stopped),
+            WaitEnd::Typing(why) => {
+                return self.log(DecisionKind::SkippedTyping, None, format!("skipped: {why}"));
+            }
+            WaitEnd::Dropped(why) => return self.log(DecisionKind::Cancelled, None, why),
+            WaitEnd::Due { why, .. } => why,
+        };
+        match serde_json::from_slice::<Notification>(json.as_encoded_bytes()) {
+            Ok(n) => {
+                let rt = Runtime::load_for_hook(self.dir, now_ms(), None);
+                if crate::mute::silenced_now(self.dir, &rt.config, &n).is_none() {
+                    self.send(push, &n, &rt, &presence);
+                }
+            }
+            Err(e) => self.log(
+                DecisionKind::Error,
+                None,
+                format!("the push handed over on the command line is unreadable: {e}"),
+            ),
+        }
     }
 
     /// Whether a mute or quiet hours silence `n` now; if so the push is dropped and logged.
@@ -421,6 +521,19 @@ impl Deliverer<'_> {
             }
             f.drop_push(push);
         });
+        // Nobody may use the agent again for hours: retry what a temporary failure left in a
+        // backend's outbox from here.
+        for backend in notifiers::routed(&rt.config, n.kind, Some(self.dir)) {
+            if crate::outbox::queued(self.dir, &backend.slot) > 0 {
+                crate::outbox::keep_retrying(
+                    self.dir,
+                    &rt.config,
+                    backend.notifier.as_ref(),
+                    &backend.slot,
+                    &mut std::thread::sleep,
+                );
+            }
+        }
     }
 }
 

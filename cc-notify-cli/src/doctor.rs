@@ -120,10 +120,24 @@ pub fn run() -> ExitCode {
         }
         Some(path) => match StateDir::open(&path) {
             Ok(dir) => {
-                r.ok(&format!(
-                    "state dir {} (private, owned by you)",
-                    path.display()
-                ));
+                match writable(&dir) {
+                    Ok(()) => r.ok(&format!(
+                        "state dir {} (private, owned by you, writable)",
+                        path.display()
+                    )),
+                    Err(Unwritable::Full(e)) => r.fail(
+                        &format!("state dir {} is on a full disk: {e}", path.display()),
+                        "free some space there (or point CC_NOTIFY_STATE_DIR elsewhere); until \
+                         then pushes go out without being logged, and a new prompt cannot \
+                         cancel one that waits",
+                    ),
+                    Err(Unwritable::ReadOnly(e)) => r.fail(
+                        &format!("state dir {} is not writable: {e}", path.display()),
+                        "remount it read-write, fix its permissions, or point \
+                         CC_NOTIFY_STATE_DIR at a writable directory; until then pushes go out \
+                         without being logged, and a new prompt cannot cancel one that waits",
+                    ),
+                }
                 Some(dir)
             }
             Err(e) => {
@@ -149,16 +163,26 @@ pub fn run() -> ExitCode {
     let claude_pid = std::env::var("CLAUDE_PID")
         .ok()
         .and_then(|p| p.parse().ok());
-    match tty::find_user_terminal(claude_pid) {
+    let terminal = tty::find_user_terminal(claude_pid);
+    match &terminal {
         Some(t) => r.ok(&format!(
             "terminal {} found: typing there holds pushes back (judged at 8 s resolution)",
             t.display()
         )),
         None => r.info("no terminal found from here: pushes of sessions without a terminal are not typing-checked"),
     }
+    let env = cc_notify_presence::Env {
+        tty: terminal,
+        ..cc_notify_presence::Env::from_vars()
+    };
+    for line in crate::presence_view::view(&env).lines() {
+        r.info(line);
+    }
 
-    // 6. The notifier's health and recent failures.
+    // 6. The notifier's health, pushes whose deliverer is gone, recent failures.
     if let Some(dir) = &dir {
+        let rt = runtime::Runtime::from_config(config.clone());
+        crate::recover::sweep(dir, &rt, None);
         for slot in notifiers::slots(&config) {
             if let Some(mark) = outbox::active_failure(dir, &slot) {
                 r.fail(
@@ -182,10 +206,11 @@ pub fn run() -> ExitCode {
                         "{queued} push(es) wait in the outbox of {} after temporary failures",
                         slot.name
                     ),
-                    "they are sent with the next push; check the network if this number grows",
+                    "they are retried on their own, and sent before the next push; check the network if this number grows",
                 );
             }
         }
+        lost_pushes(&mut r, dir);
         recent_failures(&mut r, dir);
         // Mutes and quiet hours: not broken, but the first answer to "no push came".
         for line in crate::mute::status_lines(dir, &config) {
@@ -288,6 +313,75 @@ fn check_backend(r: &mut Report, config: &config::Config, name: &str) {
             "check the network (or the service); pushes are retried",
         ),
         Ok(Err(e)) => r.fail(&format!("{name} refused: {e}"), &fix_config),
+    }
+}
+
+/// Why the state directory cannot be written.
+enum Unwritable {
+    /// No space (or no inodes) left.
+    Full(String),
+    /// Read-only, or no permission.
+    ReadOnly(String),
+}
+
+/// The least free space the state directory needs: session files and the log are small, and
+/// the log rotates at a fixed size.
+const LEAST_FREE: u64 = 1 << 20;
+
+/// Writes, syncs and removes a small probe file in the state directory, and checks its free
+/// space.
+fn writable(dir: &StateDir) -> Result<(), Unwritable> {
+    use std::io::Write;
+    let probe = dir.path().join(".doctor-probe");
+    let classify = |e: std::io::Error| {
+        if e.raw_os_error() == Some(libc::ENOSPC) || e.raw_os_error() == Some(libc::EDQUOT) {
+            Unwritable::Full(e.to_string())
+        } else {
+            Unwritable::ReadOnly(e.to_string())
+        }
+    };
+    // A leftover (or planted) probe goes first; O_EXCL never follows a link.
+    let _ = std::fs::remove_file(&probe);
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .and_then(|mut f| {
+            f.write_all(&[b'.'; 4096])?;
+            f.sync_all()
+        });
+    let _ = std::fs::remove_file(&probe);
+    written.map_err(classify)?;
+    if let Ok(st) = rustix::fs::statvfs(dir.path()) {
+        let free = st.f_bavail.saturating_mul(st.f_frsize);
+        if free < LEAST_FREE {
+            return Err(Unwritable::Full(format!("{free} bytes free")));
+        }
+    }
+    Ok(())
+}
+
+/// Pushes lost in the last day (their deliverer died and they were no longer wanted, or could
+/// not be handed to a new one).
+fn lost_pushes(r: &mut Report, dir: &StateDir) {
+    let now = now_ms();
+    let lost: Vec<LogRecord> = decision_log::read_last(dir, 500)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|rec| now.saturating_sub(rec.ts_ms) < RECENT_MS)
+        .filter(|rec| rec.reason.starts_with(crate::recover::LOST))
+        .collect();
+    match lost.last() {
+        None => r.ok("no push lost in the last 24 hours"),
+        Some(last) => r.fail(
+            &format!(
+                "{} push(es) lost in the last 24 hours; latest: {}",
+                lost.len(),
+                last.reason
+            ),
+            "a delivery process was killed (by hand, out of memory, a reboot) before sending; \
+             `cc-notify log` shows which",
+        ),
     }
 }
 

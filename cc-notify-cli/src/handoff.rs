@@ -1,5 +1,6 @@
 //! The deliverer's command line: what the hook hands a deliverer to watch while it waits
-//! ([`Watching`], derived from the pending push), and its parsing, which runs before the wait.
+//! ([`Watching`], derived from the pending push), the push itself when the hook could not save
+//! it ([`carry_args`]), and its parsing, which runs before the wait.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -13,9 +14,10 @@ use cc_notify_core::state::Pending;
 /// ([`Watching::to_args`]), so the waiting process reads no file and no configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Watching {
-    /// When the push was scheduled (Unix ms).
+    /// When the push was scheduled (Unix ms), by the wall clock: for display only.
     pub scheduled_ms: u64,
-    /// How long to wait before sending, in ms.
+    /// How long to wait before sending, in ms, from the deliverer's start, on a steady clock
+    /// (the wall clock may be stepped while it waits).
     pub delay_ms: u64,
     /// How presence is judged.
     pub presence: PresenceConfig,
@@ -29,6 +31,9 @@ pub struct Watching {
     /// A Needs-input push: shorter once a sharp probe watches, and sent only while the agent
     /// still waits.
     pub needs_input: bool,
+    /// The environment offers probes besides the terminal (judged by the hook, so a deliverer
+    /// with the terminal alone touches no probe code while it sleeps).
+    pub other_probes: bool,
 }
 
 impl Watching {
@@ -43,6 +48,16 @@ impl Watching {
             baseline: terminal.and_then(|t| t.baseline),
             presence_checked: push.presence_checked,
             needs_input: push.kind() == cc_notify_core::Kind::NeedsInput,
+            other_probes: false,
+        }
+    }
+
+    /// What a new deliverer of `push` watches when the first one is gone: the same, but
+    /// waiting only `delay` (what is left of the push's own delay).
+    pub fn resumed(push: &Pending, presence: PresenceConfig, delay: Duration) -> Self {
+        Watching {
+            delay_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            ..Watching::of(push, presence)
         }
     }
 
@@ -63,6 +78,9 @@ impl Watching {
         }
         if self.needs_input {
             args.push("--needs-input".into());
+        }
+        if self.other_probes {
+            args.push("--probes".into());
         }
         if let Some(tty) = &self.tty {
             args.extend(["--tty".into(), tty.into()]);
@@ -99,16 +117,27 @@ pub enum Job {
         push: u64,
         /// What to watch while waiting.
         watching: Watching,
+        /// The notification itself (JSON), when the hook could not save the session's state
+        /// (a full or read-only state directory): then it is sent from here, without the
+        /// session file. Parsed only after the wait.
+        carried: Option<OsString>,
     },
     /// Send the session's queued progress pushes.
     Progress,
+}
+
+/// The `deliver` options that carry the notification itself, for a push the hook could not
+/// save ([`Job::Push::carried`]).
+pub fn carry_args(n: &cc_notify_core::Notification) -> Vec<OsString> {
+    let json = serde_json::to_string(n).unwrap_or_default();
+    vec!["--carry".into(), json.into()]
 }
 
 /// Parses the command line the hook wrote. Plain byte matching rather than an option parser:
 /// this runs before the wait, and everything the process runs before it sleeps stays in its
 /// memory while it sleeps.
 pub fn parse(args: &[OsString]) -> Option<(OsString, Job)> {
-    let (mut session, mut push, mut progress) = (None, None, false);
+    let (mut session, mut push, mut progress, mut carried) = (None, None, false, None);
     let mut watching = Watching {
         scheduled_ms: 0,
         delay_ms: 0,
@@ -117,6 +146,7 @@ pub fn parse(args: &[OsString]) -> Option<(OsString, Job)> {
         baseline: None,
         presence_checked: false,
         needs_input: false,
+        other_probes: false,
     };
     let mut args = args.iter();
     while let Some(name) = args.next() {
@@ -124,6 +154,7 @@ pub fn parse(args: &[OsString]) -> Option<(OsString, Job)> {
             b"--progress" => Some(&mut progress),
             b"--presence" => Some(&mut watching.presence_checked),
             b"--needs-input" => Some(&mut watching.needs_input),
+            b"--probes" => Some(&mut watching.other_probes),
             _ => None,
         };
         if let Some(flag) = flag {
@@ -143,11 +174,16 @@ pub fn parse(args: &[OsString]) -> Option<(OsString, Job)> {
             b"--grace-ms" => watching.presence.grace = Duration::from_millis(number(v)?),
             b"--tty" => watching.tty = Some(PathBuf::from(value)),
             b"--baseline" => watching.baseline = Some(Watching::parse_baseline(v)?),
+            b"--carry" => carried = Some(value.clone()),
             _ => return None,
         }
     }
     let job = match (push, progress) {
-        (Some(push), false) => Job::Push { push, watching },
+        (Some(push), false) => Job::Push {
+            push,
+            watching,
+            carried,
+        },
         (None, true) => Job::Progress,
         _ => return None,
     };
@@ -174,7 +210,7 @@ mod tests {
             vec!["--session".into(), "s".into(), "--push".into(), "7".into()];
         args.extend(watching.to_args());
         match parse(&args) {
-            Some((session, Job::Push { push, watching })) => {
+            Some((session, Job::Push { push, watching, .. })) => {
                 assert_eq!((session.to_str(), push), (Some("s"), 7));
                 watching
             }
@@ -198,11 +234,13 @@ mod tests {
             }),
             presence_checked: true,
             needs_input: true,
+            other_probes: true,
         };
         assert_eq!(parsed(&full), full);
         let unchecked = Watching {
             presence_checked: false,
             needs_input: false,
+            other_probes: false,
             ..full.clone()
         };
         assert_eq!(parsed(&unchecked), unchecked);
@@ -220,6 +258,26 @@ mod tests {
             ..full
         };
         assert_eq!(parsed(&no_terminal), no_terminal);
+    }
+
+    #[test]
+    fn a_carried_push_survives_the_command_line() {
+        let mut n = cc_notify_core::Notification::new(
+            cc_notify_core::Kind::Done,
+            "proj — done",
+            "a reply\nwith \"quotes\" and — dashes",
+        );
+        n.session_id = Some("s".into());
+        let mut args: Vec<OsString> =
+            vec!["--session".into(), "s".into(), "--push".into(), "3".into()];
+        args.extend(carry_args(&n));
+        let Some((_, Job::Push { carried, .. })) = parse(&args) else {
+            panic!("not parsed as a push");
+        };
+        let carried = carried.expect("carried");
+        let back: cc_notify_core::Notification =
+            serde_json::from_slice(carried.as_encoded_bytes()).expect("JSON");
+        assert_eq!(back, n);
     }
 
     #[test]

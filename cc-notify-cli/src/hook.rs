@@ -17,9 +17,9 @@ use cc_notify_core::store::StateDir;
 use cc_notify_core::{ActivityProbe, DecisionKind, transcript, tty};
 
 use crate::handoff::Watching;
-use crate::process;
 use crate::runtime::{self, Runtime, now_ms};
 use crate::session_file::SessionFile;
+use crate::{process, recover};
 
 /// Files that silence a project when present in its working or project directory.
 pub const OPT_OUT_MARKERS: [&str; 2] = [".no-pushover", ".cc-notify-off"];
@@ -124,14 +124,28 @@ fn handle(
             format!("{what}: {e}"),
         );
     };
-    let guard = match dir.lock(&event.session_id) {
-        Ok(g) => g,
-        Err(e) => return fail("session state unavailable", &e),
+    // Without the lock (a read-only state directory, no space for the lock file) the event is
+    // still decided, from the state last saved, and a push goes out carried on its
+    // deliverer's command line; nothing is saved.
+    let guard = dir
+        .lock(&event.session_id)
+        .map_err(|e| {
+            fail(
+                "session state cannot be locked; deciding without saving",
+                &e,
+            )
+        })
+        .ok();
+    let mut file: SessionFile = match &guard {
+        Some(guard) => guard.load().unwrap_or_else(|e| {
+            fail("session state unreadable, starting afresh", &e);
+            SessionFile::default()
+        }),
+        None => dir.read_unlocked(&event.session_id),
     };
-    let mut file: SessionFile = guard.load().unwrap_or_else(|e| {
-        fail("session state unreadable, starting afresh", &e);
-        SessionFile::default()
-    });
+    // Pushes scheduled by this run with their deliverer, handed over again if the state
+    // cannot be saved.
+    let mut scheduled = Vec::new();
     // Most events (every tool call) leave the state as it was: then there is nothing to save
     // (unless the file does not exist yet: `status` lists sessions by their files).
     let loaded = file.clone();
@@ -191,11 +205,23 @@ fn handle(
                 let (push_id, kind) = (push.id, push.kind());
                 engine::attach_terminal(&mut file.state, push_id, push.terminal.clone());
                 engine::attach_reply_file(&mut file.state, push_id, reply_file.clone());
-                let watching = Watching::of(&push, rt.presence);
+                let mut watching = Watching::of(&push, rt.presence);
+                watching.other_probes =
+                    push.presence_checked && cc_notify_presence::beyond_the_terminal();
                 let delay_ms = watching.delay_ms;
-                match process::spawn_deliverer(&event.session_id, push_id, &watching) {
+                let spawned = match &guard {
+                    Some(_) => process::spawn_deliverer(&event.session_id, push_id, &watching),
+                    None => process::spawn_carrying(
+                        &event.session_id,
+                        push_id,
+                        &watching,
+                        &push.notification,
+                    ),
+                };
+                match spawned {
                     Ok(who) => {
                         engine::attach_deliverer(&mut file.state, push_id, who);
+                        scheduled.push((push, watching.clone(), who));
                         let terminal = watching.tty.map_or_else(
                             || "no terminal found: no typing check".to_owned(),
                             |t| format!("watching {}", t.display()),
@@ -253,8 +279,14 @@ fn handle(
             _ => {}
         }
     }
+    // A push whose deliverer died (killed, out of memory, a reboot) is sent by a new one, or
+    // logged as lost; a session's start looks at every other session too.
+    if guard.is_some() {
+        recover::session(dir, &event.session_id, &mut file, rt);
+    }
     // An ended session's file stays while a push of it is due (e.g. `claude -p` ended); the
     // deliverer removes it when it is done.
+    let Some(guard) = guard else { return };
     let saved = if file.finished() {
         guard.remove()
     } else if file == loaded && guard.path().is_file() {
@@ -264,6 +296,25 @@ fn handle(
     };
     if let Err(e) = saved {
         fail("cannot save session state", &e);
+        // A push this run cancelled must not come back from the file as an orphan once there
+        // is room again: forget the file (removing one works on a full disk).
+        let dropped = loaded.state.pending.as_ref().map(|p| p.id);
+        if dropped.is_some() && dropped != file.state.pending.as_ref().map(|p| p.id) {
+            let _ = guard.remove();
+        }
+        // Its deliverer would find no record of the push: hand it over on the command line.
+        for (push, watching, who) in scheduled {
+            process::cancel(who);
+            if let Err(e) =
+                process::spawn_carrying(&event.session_id, push.id, &watching, &push.notification)
+            {
+                fail("cannot start the delivery process", &e);
+            }
+        }
+    }
+    drop(guard);
+    if matches!(event.kind, EventKind::SessionStarted { .. }) {
+        recover::sweep(dir, rt, Some(&event.session_id));
     }
 }
 

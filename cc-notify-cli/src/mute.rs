@@ -43,8 +43,11 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
         return s
             .parse::<u64>()
-            .map(|m| Duration::from_secs(m * 60))
-            .map_err(|_| bad());
+            .ok()
+            .and_then(|m| m.checked_mul(60))
+            .filter(|&secs| secs > 0)
+            .map(Duration::from_secs)
+            .ok_or_else(bad);
     }
     let (mut total, mut number) = (0u64, String::new());
     for c in s.chars() {
@@ -147,13 +150,16 @@ pub fn silenced_now(dir: &StateDir, config: &Config, n: &Notification) -> Option
         &mutes,
         &config.quiet,
     )?;
-    let expiry = match &why {
-        Silenced::Muted(m) | Silenced::ProjectMuted { mute: m, .. } => m.until_ms,
-        Silenced::QuietHours { .. } => None,
+    let lift = match &why {
+        Silenced::ProjectMuted { .. } => "`cc-notify unmute --project` in it",
+        _ => "`cc-notify unmute`",
     };
-    Some(match expiry {
-        Some(until) => format!("{why}; it expires at {}", local_clock(until, now)),
-        None => why.to_string(),
+    Some(match why.mute() {
+        Some(Mute {
+            until_ms: Some(until),
+        }) => format!("{why} until {} ({lift} lifts it)", local_clock(until, now)),
+        Some(Mute { until_ms: None }) => format!("{why} until {lift}"),
+        None => format!("{why}; [quiet] allow lets kinds through"),
     })
 }
 
@@ -298,7 +304,17 @@ mod tests {
         assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
         assert_eq!(parse_duration("2d"), Ok(Duration::from_secs(172_800)));
         assert_eq!(parse_duration("45"), Ok(Duration::from_secs(2700)));
-        for bad in ["", "h", "1x", "1h30", "0m", "-1h", "99999999999999999999d"] {
+        for bad in [
+            "",
+            "h",
+            "1x",
+            "1h30",
+            "0m",
+            "0",
+            "-1h",
+            "99999999999999999999d",
+            "999999999999999999",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }

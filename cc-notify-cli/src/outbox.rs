@@ -8,12 +8,13 @@
 //! they are never mistaken for sessions.
 
 use std::hash::{Hash, Hasher};
+use std::time::Duration;
 
 use cc_notify_core::decision_log::LogRecord;
 pub use cc_notify_core::delivery::FailureMark;
-use cc_notify_core::delivery::Outbox;
+use cc_notify_core::delivery::{Outbox, backoff};
 use cc_notify_core::store::{SessionGuard, StateDir};
-use cc_notify_core::{DecisionKind, Notification, NotifyError};
+use cc_notify_core::{DecisionKind, Notification, Notifier, NotifyError};
 
 use crate::config::Config;
 use crate::runtime::{self, now_ms};
@@ -209,6 +210,50 @@ impl Drop for Flush<'_> {
                 DecisionKind::Error,
                 format!("cannot update the outbox: {e}"),
             );
+        }
+    }
+}
+
+/// The lock held by the one process that retries the outbox on its own schedule.
+const RETRIER: &str = "_outbox_retrier";
+
+/// Stays to send the outbox on its own schedule, after this process queued a push: tries it
+/// again [`backoff`] apart (continuing after the delivery's own `retries`), oldest first, until
+/// it is empty — sent, refused, or older than `outbox_max_age` (so this ends at the latest that
+/// long after the newest push was queued). While the notifier is held after a refusal, the
+/// outbox only ages. One process does this at a time; any other returns at once. `sleep` is
+/// `std::thread::sleep` outside tests.
+pub fn keep_retrying(
+    dir: &StateDir,
+    config: &Config,
+    notifier: &dyn Notifier,
+    slot: &Slot,
+    sleep: &mut dyn FnMut(Duration),
+) {
+    let Ok(Some(_retrier)) = dir.try_lock(&format!("{RETRIER}-{}", slot.name)) else {
+        return;
+    };
+    let mut attempt = config.delivery.retries.max(1);
+    loop {
+        sleep(backoff(attempt));
+        attempt = attempt.saturating_add(1);
+        let Some(mut flush) = Flush::open(dir, config, slot) else {
+            return;
+        };
+        if active_failure(dir, slot).is_some() {
+            continue;
+        }
+        while let Some(head) = flush.head().cloned() {
+            let result = notifier.send(&head);
+            let sent = result.as_ref().map(drop);
+            record_outcome(dir, slot, sent);
+            flush.settle(sent);
+            if result.is_err() {
+                break;
+            }
+        }
+        if flush.is_empty() {
+            return;
         }
     }
 }

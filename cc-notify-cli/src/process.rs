@@ -30,6 +30,25 @@ pub fn spawn_deliverer(
     spawn(&args)
 }
 
+/// [`spawn_deliverer`] for a push the hook could not save: the deliverer gets the notification
+/// itself on its command line and sends it without the session file.
+pub fn spawn_carrying(
+    session_id: &str,
+    push_id: u64,
+    watching: &Watching,
+    n: &cc_notify_core::Notification,
+) -> io::Result<ProcessRef> {
+    let mut args: Vec<OsString> = vec![
+        "--session".into(),
+        session_id.into(),
+        "--push".into(),
+        push_id.to_string().into(),
+    ];
+    args.extend(watching.to_args());
+    args.extend(crate::handoff::carry_args(n));
+    spawn(&args)
+}
+
 /// Starts `cc-notify deliver --session ID --progress`, which sends the session's queued
 /// progress pushes in order and exits when the queue is empty.
 pub fn spawn_progress_sender(session_id: &str) -> io::Result<ProcessRef> {

@@ -19,6 +19,21 @@ pub fn now_ms() -> u64 {
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
+/// A steady clock in ms (from an arbitrary start): `CLOCK_BOOTTIME` on Linux, which never
+/// jumps when the wall clock is set and counts the time a suspended machine slept; the
+/// monotonic clock elsewhere. What a deliverer's wait runs on
+/// ([`cc_notify_core::wait_clock::WaitClock`]).
+pub fn steady_ms() -> u64 {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let id = rustix::time::ClockId::Boottime;
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let id = rustix::time::ClockId::Monotonic;
+    let t = rustix::time::clock_gettime(id);
+    let secs = u64::try_from(t.tv_sec).unwrap_or(0);
+    let ms = u64::try_from(t.tv_nsec / 1_000_000).unwrap_or(0);
+    secs.saturating_mul(1000).saturating_add(ms)
+}
+
 /// The process environment, as the config loader wants it.
 pub fn env_var(name: &str) -> Option<String> {
     std::env::var(name).ok()

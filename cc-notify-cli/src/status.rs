@@ -7,7 +7,7 @@ use cc_notify_core::decision_log;
 
 use crate::agents::report;
 use crate::log_view::{format_record, short_id};
-use crate::runtime::{self, now_ms};
+use crate::runtime::{self, Runtime, now_ms};
 use crate::session_file::SessionFile;
 use crate::time_text::duration;
 
@@ -20,6 +20,13 @@ pub fn run() -> ExitCode {
         return ExitCode::FAILURE;
     };
     let now = now_ms();
+    // A broken config is `doctor`'s to report (and the hooks log it): here it is the defaults.
+    let config = crate::config::config_path()
+        .and_then(|path| crate::config::load(&path, &runtime::env_var).ok())
+        .map(|loaded| loaded.config);
+    // A pending push whose deliverer is gone is sent by a new one, or logged as lost.
+    let rt = Runtime::from_config(config.clone().unwrap_or_default());
+    crate::recover::sweep(&dir, &rt, None);
     let sessions = dir.sessions().unwrap_or_default();
     println!("State: {}", dir.path().display());
     if sessions.iter().all(|(id, _)| id.starts_with('_')) {
@@ -73,22 +80,11 @@ pub fn run() -> ExitCode {
             );
         }
     }
-    // A broken config is `doctor`'s to report; no mark is shown without a readable one.
-    let config = crate::config::config_path()
-        .and_then(|path| crate::config::load(&path, &runtime::env_var).ok());
-    let quiet_config = config
-        .as_ref()
-        .map(|c| c.config.clone())
-        .unwrap_or_default();
-    for line in crate::mute::status_lines(&dir, &quiet_config) {
+    let known = config.clone().unwrap_or_default();
+    for line in crate::mute::status_lines(&dir, &known) {
         println!("{line}");
     }
-    let slots = crate::notifiers::slots(
-        &config
-            .as_ref()
-            .map_or_else(crate::config::Config::default, |c| c.config.clone()),
-    );
-    for slot in &slots {
+    for slot in &crate::notifiers::slots(&known) {
         let queued = crate::outbox::queued(&dir, slot);
         if queued > 0 {
             println!(
@@ -96,6 +92,7 @@ pub fn run() -> ExitCode {
                 slot.name
             );
         }
+        // No mark is shown without a readable config.
         if config.is_none() {
             continue;
         }

@@ -43,8 +43,24 @@ pub const OUTBOX_CAP: usize = 100;
 /// assert_eq!(retry_after(&NotifyError::Config("bad token".into()), 0), None);
 /// ```
 pub fn retry_after(err: &NotifyError, retry: u32) -> Option<Duration> {
-    let wait = MIN_RETRY_INTERVAL.saturating_mul(1u32 << retry.min(16));
-    err.is_transient().then_some(wait.min(MAX_RETRY_INTERVAL))
+    err.is_transient().then(|| backoff(retry))
+}
+
+/// The wait before try number `attempt` (0 for the first retry): [`MIN_RETRY_INTERVAL`]
+/// doubled each time, at most [`MAX_RETRY_INTERVAL`]. A push retried in its delivery and then
+/// queued is tried again from the outbox on the same schedule, continuing where its delivery
+/// stopped, until it is sent or older than `outbox_max_age`.
+///
+/// ```
+/// use std::time::Duration;
+/// use cc_notify_core::delivery::backoff;
+/// assert_eq!(backoff(1), Duration::from_secs(10));
+/// assert_eq!(backoff(40), Duration::from_secs(60));
+/// ```
+pub fn backoff(attempt: u32) -> Duration {
+    MIN_RETRY_INTERVAL
+        .saturating_mul(1u32 << attempt.min(16))
+        .min(MAX_RETRY_INTERVAL)
 }
 
 /// Sends `n` through any notifier: once, then up to `retries` more times while the failure is

@@ -19,8 +19,9 @@
 //! The path of an event: an [`agent`] adapter decodes the agent's payload onto an [`Event`];
 //! [`engine::needs`] says what to read before the step; [`engine::step`] gives the new
 //! [`SessionState`] and the [`Action`]s; a scheduled push waits in the state's
-//! [`Pending`](state::Pending) record until its deliverer asks [`engine::fire_check`]; the
-//! [`delivery`] policy then sends it through a [`Notifier`].
+//! [`Pending`](state::Pending) record until its deliverer, waiting on a [`wait_clock`], asks
+//! [`engine::fire_check`]; the [`delivery`] policy then sends it through a [`Notifier`]. A
+//! push whose deliverer died is resent or declared lost by [`engine::orphan_verdict`].
 //!
 //! Build your own notifier by implementing [`Notifier`] (it gets retries, the outbox and holds
 //! from [`delivery`]); plug in your own presence signal with [`ActivityProbe`].
@@ -53,6 +54,7 @@ pub mod testing;
 pub mod text;
 pub mod transcript;
 pub mod tty;
+pub mod wait_clock;
 
 pub use activity::{Activity, ActivityProbe, Certainty, Input, ProbeError, Reading};
 pub use decision::DecisionKind;

@@ -171,27 +171,27 @@ pub enum Silenced {
     },
 }
 
+impl Silenced {
+    /// The mute that silences, if a mute does (not quiet hours).
+    pub fn mute(&self) -> Option<Mute> {
+        match self {
+            Silenced::Muted(m) | Silenced::ProjectMuted { mute: m, .. } => Some(*m),
+            Silenced::QuietHours { .. } => None,
+        }
+    }
+}
+
 impl fmt::Display for Silenced {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let until = |m: &Mute| match m.until_ms {
-            Some(_) => {
-                "until it expires (`cc-notify status` says when; `cc-notify unmute` ends it now)"
-            }
-            None => "until `cc-notify unmute`",
-        };
         match self {
-            Silenced::Muted(m) => write!(f, "muted: every push is muted {}", until(m)),
-            Silenced::ProjectMuted { project, mute } => write!(
-                f,
-                "muted: project {project} is muted {}",
-                until(mute).replace("unmute`", "unmute --project` in it")
-            ),
+            Silenced::Muted(_) => write!(f, "every push is muted"),
+            Silenced::ProjectMuted { project, .. } => write!(f, "project {project} is muted"),
             Silenced::QuietHours {
                 hours,
                 minutes_left,
             } => write!(
                 f,
-                "quiet hours {hours} (local time, {}h {:02}m left); [quiet] allow lets kinds through",
+                "quiet hours {hours} (local time, {}h {:02}m left)",
                 minutes_left / 60,
                 minutes_left % 60
             ),

@@ -231,6 +231,48 @@ impl StateDir {
         })
     }
 
+    /// [`StateDir::lock`] without waiting: `Ok(None)` when another process holds the lock.
+    pub fn try_lock(&self, session_id: &str) -> Result<Option<SessionGuard>, StoreError> {
+        let stem = session_file_stem(session_id);
+        let dir = self.sessions_dir();
+        let path = dir.join(format!("{stem}.lock"));
+        let lock = nofollow()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| StoreError::io(&path, e))?;
+        match lock.try_lock() {
+            Ok(()) => Ok(Some(SessionGuard {
+                _lock: lock,
+                state: dir.join(format!("{stem}.json")),
+                dir,
+                stem,
+            })),
+            Err(fs::TryLockError::WouldBlock) => Ok(None),
+            Err(fs::TryLockError::Error(e)) => Err(StoreError::io(&path, e)),
+        }
+    }
+
+    /// Reads `session_id`'s state without taking its lock, for when the lock cannot be taken
+    /// (a read-only state directory): what the last writer saved. A missing or undecodable
+    /// file gives `T::default()`; nothing is ever written.
+    pub fn read_unlocked<T: DeserializeOwned + Default>(&self, session_id: &str) -> T {
+        let path = self
+            .sessions_dir()
+            .join(format!("{}.json", session_file_stem(session_id)));
+        let mut bytes = Vec::new();
+        let read = nofollow()
+            .read(true)
+            .open(&path)
+            .and_then(|mut f| f.read_to_end(&mut bytes));
+        match read {
+            Ok(_) => serde_json::from_slice(&bytes).unwrap_or_default(),
+            Err(_) => T::default(),
+        }
+    }
+
     /// The stored sessions as (file stem, state file path), sorted by stem. The stem is the
     /// session id itself unless the id needed sanitising ([`session_file_stem`]).
     pub fn sessions(&self) -> Result<Vec<(String, PathBuf)>, StoreError> {

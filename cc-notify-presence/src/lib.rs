@@ -100,6 +100,18 @@ impl Env {
     }
 }
 
+/// Whether this process's environment offers any probe besides the terminal (and the sessions
+/// registry): tmux, a display, a session or system bus. Environment lookups and one `stat`, so a
+/// caller with only a terminal can skip everything else.
+pub fn beyond_the_terminal() -> bool {
+    let set = |name| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    (set("TMUX") && set("TMUX_PANE"))
+        || set("DISPLAY")
+        || set("DBUS_SESSION_BUS_ADDRESS")
+        || set("DBUS_SYSTEM_BUS_ADDRESS")
+        || std::path::Path::new(logind::SYSTEM_BUS_SOCKET).exists()
+}
+
 /// A probe that can be shared with the threads that read it.
 pub type Probe = Box<dyn ActivityProbe + Send + Sync>;
 

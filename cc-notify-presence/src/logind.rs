@@ -8,6 +8,9 @@ use cc_notify_core::activity::{ActivityProbe, Certainty, Reading};
 use crate::dbus::{self, Arg, Call, SYSTEM_BUS_DEFAULT};
 
 const LOGIN1: &str = "org.freedesktop.login1";
+
+/// The standard system bus socket.
+pub const SYSTEM_BUS_SOCKET: &str = "/run/dbus/system_bus_socket";
 const SESSION: &str = "org.freedesktop.login1.Session";
 
 /// The user's logind session.
@@ -39,7 +42,7 @@ impl LogindProbe {
     ) -> Option<LogindProbe> {
         let address = match address.filter(|a| !a.is_empty()) {
             Some(a) => a.to_owned(),
-            None if std::path::Path::new("/run/dbus/system_bus_socket").exists() => {
+            None if std::path::Path::new(SYSTEM_BUS_SOCKET).exists() => {
                 SYSTEM_BUS_DEFAULT.to_owned()
             }
             None => return None,

@@ -4,8 +4,8 @@
 //! config are kept unless new ones are given, the hooks are registered once.
 //!
 //! The steps: the Pushover keys (options, else `CC_NOTIFY_PUSHOVER_TOKEN`/`_USER`, else the
-//! config, else asked for); the config written 0600 ([`config_file`]); the keys validated; a
-//! test push (confirmed by the user when interactive); the hooks registered (`install`); the
+//! config, else asked for); the keys validated (keys Pushover refuses are never written); the
+//! config written 0600 ([`config_file`]); a test push (confirmed by the user when interactive); the hooks registered (`install`); the
 //! typing check on the user's terminal ([`typing`], interactive only).
 
 pub mod config_file;
@@ -151,8 +151,13 @@ pub fn run(args: SetupArgs) -> ExitCode {
                 continue;
             }
             to_write[i] = Some(key);
-        } else if env.is_some() || in_file.is_some() {
-            // Kept as it is: the environment's stays out of the file.
+        } else if env.is_some() {
+            // The environment's key stays out of the file.
+            steps.note(&format!(
+                "{option}: taken from the environment ({var} or the like), not written to the file"
+            ));
+        } else if in_file.is_some() {
+            // Kept as it is.
         } else if let Some(key) = ask.key(which, prompt) {
             to_write[i] = Some(key);
         } else {
@@ -169,24 +174,8 @@ pub fn run(args: SetupArgs) -> ExitCode {
         return finish(&steps);
     }
 
-    // 2. The config file, 0600, other keys kept.
-    match config_file::set_pushover_keys(&path, to_write[0].as_deref(), to_write[1].as_deref()) {
-        Ok(Written::Changed) => {
-            steps.ok(&format!("config written: {} (mode 0600)", path.display()))
-        }
-        Ok(Written::Unchanged) => steps.ok(&format!(
-            "config {} already has these keys (mode 0600)",
-            path.display()
-        )),
-        Err(e) => {
-            steps.fail(
-                &e.to_string(),
-                "fix the file or its directory, then run setup again",
-            );
-            return finish(&steps);
-        }
-    }
-    let config = match config::load(&path, &runtime::env_var) {
+    // 2. The config as it will be: the file's, with the new keys. A broken file is fixed first.
+    let mut config = match config::load(&path, &runtime::env_var) {
         Ok(loaded) => loaded.config,
         Err(e) => {
             steps.fail(
@@ -196,8 +185,14 @@ pub fn run(args: SetupArgs) -> ExitCode {
             return finish(&steps);
         }
     };
+    if let Some(token) = &to_write[0] {
+        config.pushover.token.clone_from(token);
+    }
+    if let Some(user) = &to_write[1] {
+        config.pushover.user.clone_from(user);
+    }
 
-    // 3. The keys, checked with Pushover.
+    // 3. The keys, checked with Pushover before they are written: refused ones never are.
     let pushover = match notifiers::pushover(&config) {
         Some(Ok(p)) => p,
         Some(Err(e)) => {
@@ -205,7 +200,7 @@ pub fn run(args: SetupArgs) -> ExitCode {
             return finish(&steps);
         }
         None => {
-            steps.fail("no Pushover keys in the config", "run setup with the keys");
+            steps.fail("no Pushover keys", "run setup with the keys");
             return finish(&steps);
         }
     };
@@ -228,7 +223,26 @@ pub fn run(args: SetupArgs) -> ExitCode {
         Err(e) => {
             steps.fail(
                 &format!("Pushover refused the keys: {e}"),
-                "copy the user key and application token again from pushover.net",
+                "copy the user key and application token again from pushover.net; \
+                 the config was not changed",
+            );
+            return finish(&steps);
+        }
+    }
+
+    // The config file, 0600, every other key kept.
+    match config_file::set_pushover_keys(&path, to_write[0].as_deref(), to_write[1].as_deref()) {
+        Ok(Written::Changed) => {
+            steps.ok(&format!("config written: {} (mode 0600)", path.display()))
+        }
+        Ok(Written::Unchanged) => steps.ok(&format!(
+            "config {} already has these keys (mode 0600)",
+            path.display()
+        )),
+        Err(e) => {
+            steps.fail(
+                &e.to_string(),
+                "fix the file or its directory, then run setup again",
             );
             return finish(&steps);
         }

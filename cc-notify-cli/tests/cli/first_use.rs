@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::harness::{FAST, World, pushover_section};
 
-const COMMANDS: [&str; 13] = [
+const COMMANDS: [&str; 14] = [
     "setup",
     "mute",
     "unmute",
@@ -17,6 +17,7 @@ const COMMANDS: [&str; 13] = [
     "uninstall",
     "send",
     "doctor",
+    "presence",
     "status",
     "log",
     "demo",

@@ -15,6 +15,8 @@ mod delivery;
 mod desktop;
 mod first_use;
 pub(crate) mod harness;
+mod lossless;
+mod presence_view;
 mod process_safety;
 mod security;
 mod setup_and_quiet;

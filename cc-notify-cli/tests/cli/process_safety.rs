@@ -221,15 +221,28 @@ fn a_deliverer_stopped_during_its_wait_is_logged_and_reported() {
             .any(|r| r["reason"].as_str().unwrap().contains("stopped by SIGTERM")),
         "{cancelled:#?}"
     );
+    // A stop that was no cancel (a shutdown) leaves the push to be sent: `status` notices the
+    // deliverer is gone and starts a new one.
     let status = world.run(&["status"]);
     let status = String::from_utf8_lossy(&status.stdout);
     assert!(
-        status.contains("(delivery process not running!)"),
+        !status.contains("(delivery process not running!)"),
         "{status}"
     );
-    // The session's next prompt clears the orphaned push without signalling anyone.
+    let recovered = world.decisions(sid, "scheduled");
+    assert!(
+        recovered
+            .iter()
+            .any(|r| r["reason"].as_str().unwrap().starts_with("recovered: ")),
+        "{recovered:#?}"
+    );
+    let new_pid = pending_deliverer(&world, sid)["pid"].as_u64().unwrap() as u32;
+    assert_ne!(new_pid, pid);
+    assert!(alive(new_pid));
+    // The session's next prompt cancels it as any other.
     prompt(&world, sid);
     assert!(world.session(sid)["state"]["pending"].is_null());
+    assert!(wait_until(|| !alive(new_pid)));
 }
 
 /// Whether `pid` has a handler for SIGTERM (bit 15 of `SigCgt` in /proc/PID/status).

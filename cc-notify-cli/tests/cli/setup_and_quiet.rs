@@ -146,6 +146,11 @@ fn setup_refuses_keys_pushover_refuses() {
         stdout(&out)
     );
     assert!(!paths(&world).contains(&"/1/messages.json".to_owned()));
+    let text = std::fs::read_to_string(&world.config).unwrap();
+    assert!(
+        !text.contains(&bad_token),
+        "a refused key was written: {text}"
+    );
 }
 
 #[test]
@@ -244,7 +249,8 @@ fn a_mute_set_while_a_push_waits_silences_it_until_unmute() {
 
     let reason = await_reason(&world, "s1", "suppressed");
     assert!(
-        reason.contains("muted") && reason.contains("expires at"),
+        reason.contains("every push is muted until")
+            && reason.contains("`cc-notify unmute` lifts it"),
         "{reason}"
     );
     assert_eq!(pushes(&world), 0);
@@ -344,4 +350,45 @@ fn a_bad_quiet_hours_value_is_an_error_naming_the_key() {
         err.contains("quiet.hours") && err.contains("25:00-07:00"),
         "{err}"
     );
+}
+
+#[test]
+fn setup_at_an_endpoint_without_the_check_cannot_validate_but_blames_no_keys() {
+    let world = World::new("");
+    // A gateway path: its users/validate.json does not exist (404).
+    let url = world
+        .fake
+        .url()
+        .replace("/1/messages.json", "/gateway/messages.json");
+    world.write_config(&format!("[pushover]\napi_url = \"{url}\"\n"));
+    let mut args = SETUP.to_vec();
+    args.push("--no-test-push");
+    let out = world.run(&args);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("cannot validate the keys here"), "{text}");
+    assert!(!text.contains("refused"), "{text}");
+    let config = std::fs::read_to_string(&world.config).unwrap();
+    assert!(config.contains(EXAMPLE_TOKEN), "{config}");
+}
+
+#[test]
+fn setup_keeps_keys_from_the_environment_out_of_the_file() {
+    let world = keyless_world();
+    let before = std::fs::read_to_string(&world.config).unwrap();
+    let out = world
+        .command(&["setup", "--no-input", "--no-test-push"])
+        .env("CC_NOTIFY_PUSHOVER_TOKEN", EXAMPLE_TOKEN)
+        .env("CC_NOTIFY_PUSHOVER_USER", EXAMPLE_USER)
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("taken from the environment"), "{text}");
+    assert_eq!(std::fs::read_to_string(&world.config).unwrap(), before);
+    let mode = std::fs::metadata(&world.config)
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "config mode {mode:o}");
 }

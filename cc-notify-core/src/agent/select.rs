@@ -42,29 +42,26 @@ fn wanted(agent: Option<Agent>, key: &[u8]) -> bool {
         Some(Agent::Gemini) => &[gemini::READ_FIELDS],
         Some(Agent::Copilot) => &[copilot::READ_FIELDS],
         Some(Agent::OpenCode) => &[opencode::READ_FIELDS],
+        // Without `--agent` the hook was registered by Claude Code's install (every other
+        // agent's install names its agent): the bulky tool fields only the Codex and Gemini
+        // adapters read are streamed past, so a tool's megabytes never sit in memory.
+        None if BULKY_FIELDS.iter().any(|f| f.as_bytes() == key) => return false,
         // Detection also looks at these.
-        _ => {
-            if TOOL_PAYLOADS.iter().any(|f| f.as_bytes() == key) {
-                return false;
-            }
-            &[
-                claude::READ_FIELDS,
-                codex::READ_FIELDS,
-                gemini::READ_FIELDS,
-                copilot::READ_FIELDS,
-                opencode::READ_FIELDS,
-                DETECT_FIELDS,
-            ]
-        }
+        _ => &[
+            claude::READ_FIELDS,
+            codex::READ_FIELDS,
+            gemini::READ_FIELDS,
+            copilot::READ_FIELDS,
+            opencode::READ_FIELDS,
+            DETECT_FIELDS,
+        ],
     };
     lists.iter().any(|l| l.iter().any(|f| f.as_bytes() == key))
 }
 
-/// A tool's input and output, which can be megabytes: not kept when the agent is not named
-/// (Claude Code's hooks, registered without `--agent`, would hold every tool's output in
-/// memory). The key stays, with a `null` value, which is all detection looks at; every agent
-/// but Claude Code is registered with its name.
-const TOOL_PAYLOADS: &[&str] = &["tool_input", "tool_response", "toolArgs", "toolResult"];
+/// Fields that can hold megabytes (a tool's input or output), kept only for an agent named
+/// with `--agent` whose adapter reads them.
+const BULKY_FIELDS: &[&str] = &["tool_input", "tool_response"];
 
 /// Fields only [`detect`] reads.
 const DETECT_FIELDS: &[&str] = &[

@@ -1,6 +1,10 @@
 //! The deliverer's protocol: a deliverer is [attached](attach_deliverer) to the push it was
 //! spawned for, asks [`fire_check`] right before sending, and reports back with
-//! [`mark_delivered`] or [`mark_dropped`].
+//! [`mark_delivered`] or [`mark_dropped`]. A push whose deliverer died before reporting back
+//! (killed, out of memory, a reboot) is [recovered](orphan_verdict) by whichever cc-notify
+//! process notices it.
+
+use std::time::Duration;
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +23,66 @@ pub enum FireVerdict {
     Superseded,
     /// A Done push went out less than `rate_limit` ago; the push is dropped.
     RateLimited,
+}
+
+/// What to do about the pending push of a session whose deliverer is gone (it ended without
+/// reporting back: killed, out of memory, the machine rebooted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Orphan {
+    /// Still wanted: start a new deliverer that waits `delay` (what is left of the push's own
+    /// delay; zero when it is overdue) and watches the terminal as the first one would have.
+    Resend {
+        /// The push.
+        push_id: u64,
+        /// How long the new deliverer waits before sending.
+        delay: Duration,
+    },
+    /// No longer wanted: drop it ([`mark_dropped`]) and log it as lost, saying why.
+    Lost {
+        /// The push.
+        push_id: u64,
+        /// Why it is not sent, for the log.
+        reason: String,
+    },
+}
+
+/// Decides about the session's pending push once the caller has found its deliverer gone
+/// (`None` when there is no pending push). It is still wanted unless a newer turn began after
+/// it was scheduled or it is older than `max_age` (`[delivery] outbox_max_age`: the age beyond
+/// which a failed push is not sent either). A wall clock that moved back since the push was
+/// scheduled counts as no time passed, never as a negative age.
+pub fn orphan_verdict(state: &SessionState, now_ms: u64, max_age: Duration) -> Option<Orphan> {
+    let p = state.pending.as_ref()?;
+    let push_id = p.id;
+    let newer_turn = state
+        .turn
+        .as_ref()
+        .and_then(|t| t.started_ms)
+        .is_some_and(|started| started > p.scheduled_ms);
+    let age = Duration::from_millis(now_ms.saturating_sub(p.scheduled_ms));
+    Some(if newer_turn {
+        Orphan::Lost {
+            push_id,
+            reason: "lost: its delivery process ended without sending it, and a newer prompt \
+                     came since"
+                .into(),
+        }
+    } else if age > max_age {
+        Orphan::Lost {
+            push_id,
+            reason: format!(
+                "lost: its delivery process ended without sending it, and it is older than \
+                 [delivery] outbox_max_age ({} s)",
+                max_age.as_secs()
+            ),
+        }
+    } else {
+        let left = p.fire_at_ms.saturating_sub(now_ms.max(p.scheduled_ms));
+        Orphan::Resend {
+            push_id,
+            delay: Duration::from_millis(left).min(p.delay()),
+        }
+    })
 }
 
 /// Records the deliverer process of a scheduled push (ignored if the push is no longer pending).

@@ -47,8 +47,8 @@ pub use action::Action;
 pub use config::{EngineConfig, HeadlessPolicy};
 pub use context::{Context, TranscriptFacts};
 pub use deliverer::{
-    FireVerdict, attach_deliverer, attach_reply_file, attach_terminal, fire_check, mark_delivered,
-    mark_dropped, reply_file,
+    FireVerdict, Orphan, attach_deliverer, attach_reply_file, attach_terminal, fire_check,
+    mark_delivered, mark_dropped, orphan_verdict, reply_file,
 };
 pub use needs::{Needs, TailDepth, needs};
 pub use step::step;

@@ -19,9 +19,17 @@ pub(super) struct Push {
     pub(super) presence_checked: bool,
 }
 
+/// The longest turn length believed: a longer one means the wall clock was wrong when the
+/// turn started or is wrong now (a machine that booted without network time is in 1970).
+pub(super) const LONGEST_BELIEVABLE_TURN: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// How long the turn has run at `now_ms`; `None` when its start is unknown, or so long ago
+/// ([`LONGEST_BELIEVABLE_TURN`]) that the wall clock cannot have been right. A start in the
+/// future (the clock stepped back) counts as a turn of no length.
 fn turn_length(turn: &Turn, now_ms: u64) -> Option<Duration> {
     turn.started_ms
         .map(|s| Duration::from_millis(now_ms.saturating_sub(s)))
+        .filter(|d| *d <= LONGEST_BELIEVABLE_TURN)
 }
 
 pub(super) fn cancel(p: Pending, reason: String) -> Action {

@@ -132,6 +132,100 @@ fn stop_schedules_done_with_the_bands_delay_for_the_turn_length() {
 }
 
 #[test]
+fn a_turn_stamped_by_a_wrong_wall_clock_has_no_length() {
+    let cfg = EngineConfig::default();
+    // The prompt came while the clock still said 1970; the Stop after network time set it.
+    let (_, actions) = run(&[(0, prompt()), (1_763_700_000, stop("ok"))], &cfg, at);
+    let p = plans(&actions);
+    assert_eq!(p[0].notification.title, "proj — done");
+    assert_eq!(
+        p[0].delay(),
+        Duration::from_secs(20),
+        "as a turn of unknown length"
+    );
+    // A clock stepped back during the turn: no length, never a negative one.
+    let (_, actions) = run(&[(1_000, prompt()), (400, stop("ok"))], &cfg, at);
+    assert_eq!(plans(&actions)[0].notification.title, "proj — done in 0s");
+    // Long real turns are still measured.
+    let (_, actions) = run(&[(0, prompt()), (30 * 3600, stop("ok"))], &cfg, at);
+    assert_eq!(
+        plans(&actions)[0].notification.title,
+        "proj — done in 30h 00m"
+    );
+}
+
+fn pending_at(scheduled_s: u64, delay_s: u64) -> SessionState {
+    let (mut state, _) = run(
+        &[(scheduled_s - 10, prompt())],
+        &EngineConfig::default(),
+        at,
+    );
+    state.pending = Some(Pending {
+        id: 4,
+        notification: Notification::new(Kind::Done, "t", "b"),
+        scheduled_ms: scheduled_s * 1000,
+        fire_at_ms: (scheduled_s + delay_s) * 1000,
+        presence_checked: true,
+        terminal: None,
+        deliverer: Some(ProcessRef {
+            pid: 7,
+            start_time: 9,
+        }),
+        reply_file: None,
+    });
+    state
+}
+
+#[test]
+fn an_orphaned_push_is_resent_with_what_is_left_of_its_delay() {
+    let hour = Duration::from_secs(3600);
+    let state = pending_at(1_000, 20);
+    let resend = |now_s: u64| orphan_verdict(&state, now_s * 1000, hour);
+    assert_eq!(
+        resend(1_005),
+        Some(Orphan::Resend {
+            push_id: 4,
+            delay: Duration::from_secs(15)
+        })
+    );
+    assert_eq!(
+        resend(1_100),
+        Some(Orphan::Resend {
+            push_id: 4,
+            delay: Duration::ZERO
+        }),
+        "overdue: at once (the new deliverer still checks presence)"
+    );
+    // The wall clock stepped back below the scheduling: the whole delay, never more.
+    assert_eq!(
+        resend(10),
+        Some(Orphan::Resend {
+            push_id: 4,
+            delay: Duration::from_secs(20)
+        })
+    );
+    assert_eq!(orphan_verdict(&SessionState::default(), 0, hour), None);
+}
+
+#[test]
+fn an_orphaned_push_too_old_or_overtaken_by_a_prompt_is_lost_with_the_reason() {
+    let hour = Duration::from_secs(3600);
+    let state = pending_at(1_000, 20);
+    match orphan_verdict(&state, (1_000 + 3_601) * 1000, hour) {
+        Some(Orphan::Lost { push_id: 4, reason }) => {
+            assert!(reason.contains("outbox_max_age (3600 s)"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let mut newer = state.clone();
+    newer.turn = Some(crate::state::Turn::started(1_002_000, None));
+    match orphan_verdict(&newer, 1_005_000, hour) {
+        Some(Orphan::Lost { reason, .. }) => assert!(reason.contains("newer prompt"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn stop_without_a_known_turn_counts_as_zero_length() {
     let (_, actions) = run(&[(50, stop("hi"))], &EngineConfig::default(), at);
     assert_eq!(plans(&actions)[0].delay(), Duration::from_secs(20));

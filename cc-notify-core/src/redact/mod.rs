@@ -6,18 +6,18 @@
 //! are the shapes checked. Clean text comes back borrowed.
 //!
 //! What is recognised, module by module:
-//! * [`tokens`]: provider tokens by their documented formats, standing alone (`ghp_…`,
+//! * `tokens`: provider tokens by their documented formats, standing alone (`ghp_…`,
 //!   `sk-ant-…`, `xoxb-…`, `SG.….…`, `hf_…`, `AKIA…`, Discord and Telegram bot tokens, JWTs,
 //!   private key blocks, webhook URLs, `Bearer …`, and some hundred more prefixes);
-//! * [`pairs`]: values labelled as secrets — `key = value` in the assignment forms of config
+//! * `pairs`: values labelled as secrets — `key = value` in the assignment forms of config
 //!   files and programming languages (`=`, `:`, `:=`, `::=`, `?=`, `.=`, `=>`, `key: value`,
 //!   `"key": "value"`, `("KEY", "value")`, `<key>value</key>`), command-line flags
-//!   (`--token value`, `curl -u user:pass`) and URL credentials; [`keys`] decides from the
+//!   (`--token value`, `curl -u user:pass`) and URL credentials; `keys` decides from the
 //!   key's words whether it names a secret;
-//! * [`placeholder`]: what is not a secret although labelled as one: variable references
+//! * `placeholder`: what is not a secret although labelled as one: variable references
 //!   (`${NPM_TOKEN}`, `$API_KEY`), format strings (`%s`), templates and masks (`<your-token>`,
 //!   `xxx`), code (`os.environ["X"]`);
-//! * [`entropy`]: unlabelled strings that are random by their statistics (an AWS secret key
+//! * `entropy`: unlabelled strings that are random by their statistics (an AWS secret key
 //!   alone), told apart from hashes, UUIDs, lockfile digests and base64 of text.
 
 mod entropy;
