@@ -60,7 +60,8 @@ fn desktop_ids(world: &World, session: &str) -> Vec<String> {
         .filter_map(|r| {
             let reason = r["reason"].as_str()?;
             reason.starts_with("sent via desktop").then_some(())?;
-            let id = reason.rsplit_once("(request ")?.1.strip_suffix(')')?;
+            // "… (request 2)", perhaps followed by what presence said: "[idle: …]".
+            let id = reason.split_once("(request ")?.1.split_once(')')?.0;
             Some(id.to_owned())
         })
         .collect()
