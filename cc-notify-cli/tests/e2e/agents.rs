@@ -519,9 +519,26 @@ impl AgentTui {
             socket: world.root.path().join("tmux.sock"),
             terminal: world.root.path().join("terminal.sock"),
         };
-        let mut cmd: Vec<String> = ["new-session", "-d", "-s", "e2e", "-x", "160", "-y", "45"]
-            .map(String::from)
-            .to_vec();
+        // A UI that exits keeps its pane (remain-on-exit), so a failure shows what it printed.
+        let mut cmd: Vec<String> = [
+            "start-server",
+            ";",
+            "set-option",
+            "-g",
+            "remain-on-exit",
+            "on",
+            ";",
+            "new-session",
+            "-d",
+            "-s",
+            "e2e",
+            "-x",
+            "160",
+            "-y",
+            "45",
+        ]
+        .map(String::from)
+        .to_vec();
         cmd.push("-c".into());
         cmd.push(world.project.to_string_lossy().into_owned());
         for (key, value) in world.env() {
@@ -573,12 +590,19 @@ impl AgentTui {
 }
 
 /// Runs one tmux command against the server at `socket`; fails the test if tmux fails.
+///
+/// The first command starts the server, whose environment every pane inherits: a CI runner's
+/// `CI=true` (or `GITHUB_ACTIONS=true`) is left out of it, since Gemini CLI takes either as
+/// "headless" and, with no prompt given, exits at start-up (status 42) instead of showing its UI
+/// to the person the pane stands for.
 fn tmux_at<S: AsRef<std::ffi::OsStr>>(socket: &Path, args: &[S]) -> std::process::Output {
     let out = Command::new("tmux")
         .arg("-S")
         .arg(socket)
         .args(args)
         .env_remove("TMUX")
+        .env_remove("CI")
+        .env_remove("GITHUB_ACTIONS")
         .output()
         .unwrap_or_else(|e| panic!("cannot run tmux (run .ci/e2e-setup.sh): {e}"));
     assert!(
@@ -605,14 +629,27 @@ impl AgentTui {
     }
 
     fn wait_for_screen(&self, text: &str, world: &World) {
-        let shown = wait_for(PATIENCE, || self.screen().contains(text));
+        let shown = wait_for(PATIENCE, || self.screen().contains(text) || self.exited());
         assert!(
-            shown,
-            "{:?}: the UI never showed {text:?}:\n{}\n{}",
+            shown && !self.exited(),
+            "{:?}: the UI never showed {text:?}{}:\n{}\n{}",
             world.agent,
+            if self.exited() { " (it exited)" } else { "" },
             self.screen(),
             world.diagnostics()
         );
+    }
+
+    /// Whether the UI's process has exited (its pane is kept, see `start`).
+    fn exited(&self) -> bool {
+        let out = self.tmux(&[
+            "display",
+            "-p",
+            "-t",
+            "e2e",
+            "#{pane_dead} #{pane_dead_status}",
+        ]);
+        String::from_utf8_lossy(&out.stdout).starts_with('1')
     }
 }
 
