@@ -90,10 +90,14 @@ pub enum Command {
 /// Where `install` and `uninstall` work.
 #[derive(Debug, Args)]
 pub struct SettingsArgs {
-    /// The coding agent whose configuration to change (default: Claude Code). The other
-    /// options apply to Claude Code only.
+    /// The coding agent whose configuration to change, or `all` (every supported agent).
+    /// Without it, install registers every agent found installed (its program on PATH, or its
+    /// config directory present: ~/.claude, ~/.codex, ~/.gemini, ~/.copilot,
+    /// ~/.config/opencode, ~/.qwen), Claude Code when none is found; uninstall removes cc-notify
+    /// from every agent where it is registered. --project, --settings and --force apply to
+    /// Claude Code only (without --agent they mean Claude Code only).
     #[arg(long, value_enum, value_name = "AGENT")]
-    pub agent: Option<AgentArg>,
+    pub agent: Option<AgentsArg>,
     /// The project's .claude/settings.json instead of your user settings.
     #[arg(long)]
     pub project: bool,
@@ -123,6 +127,40 @@ pub enum AgentArg {
     Opencode,
     /// Qwen Code.
     Qwen,
+}
+
+/// The agents `install` and `uninstall` take: one, or `all`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AgentsArg {
+    /// Claude Code.
+    Claude,
+    /// OpenAI Codex CLI.
+    Codex,
+    /// Google Gemini CLI.
+    Gemini,
+    /// GitHub Copilot CLI.
+    Copilot,
+    /// OpenCode.
+    Opencode,
+    /// Qwen Code.
+    Qwen,
+    /// Every supported agent.
+    All,
+}
+
+impl AgentsArg {
+    /// The one agent meant, `None` for `all`.
+    fn agent(self) -> Option<Agent> {
+        Some(match self {
+            AgentsArg::Claude => Agent::Claude,
+            AgentsArg::Codex => Agent::Codex,
+            AgentsArg::Gemini => Agent::Gemini,
+            AgentsArg::Copilot => Agent::Copilot,
+            AgentsArg::Opencode => Agent::OpenCode,
+            AgentsArg::Qwen => Agent::Qwen,
+            AgentsArg::All => return None,
+        })
+    }
 }
 
 impl From<AgentArg> for Agent {
@@ -268,19 +306,22 @@ fn asks_for_help(args: &[OsString]) -> bool {
         .any(|a| matches!(a.as_encoded_bytes(), b"-h" | b"--help"))
 }
 
-/// `install` or `uninstall`: Claude Code's settings, or another agent's configuration.
+/// `install` or `uninstall`: Claude Code's settings, another agent's configuration, or every
+/// agent's (see [`crate::agents::each`]).
 fn settings_command(a: SettingsArgs, install: bool) -> ExitCode {
-    match a.agent.map(Agent::from) {
-        Some(agent) if agent != Agent::Claude => {
-            if a.project || a.settings.is_some() || a.force {
-                return usage_error(format!(
-                    "--project, --settings and --force apply to Claude Code only, not {}",
-                    agent.display_name()
-                ));
-            }
-            crate::agents::run_command(agent, install, a.dry_run)
-        }
-        _ => crate::settings::run_command(install, a.into()),
+    use crate::agents::each::{Targets, run_command};
+    let claude_only = a.project || a.settings.is_some() || a.force;
+    match a.agent.map(|arg| (arg, arg.agent())) {
+        None if claude_only => crate::settings::run_command(install, a.into()),
+        Some((_, Some(Agent::Claude))) => crate::settings::run_command(install, a.into()),
+        Some((arg, _)) if claude_only => usage_error(format!(
+            "--project, --settings and --force apply to Claude Code only, not --agent {}",
+            arg.to_possible_value()
+                .map_or_else(String::new, |v| v.get_name().to_owned())
+        )),
+        Some((_, Some(agent))) => crate::agents::run_command(agent, install, a.dry_run),
+        Some((_, None)) => run_command(Targets::All, install, a.dry_run),
+        None => run_command(Targets::Found, install, a.dry_run),
     }
 }
 

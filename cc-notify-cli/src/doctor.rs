@@ -109,7 +109,7 @@ pub fn run() -> ExitCode {
     }
 
     // 3. Hooks registered with Claude Code (in settings files; plugins are checked next).
-    check_hooks(&mut r);
+    let claude_registered = check_hooks(&mut r);
     // 3b. Plugins: the place for the check of cc-notify installed as a Claude Code plugin.
 
     // 4. State directory.
@@ -151,12 +151,21 @@ pub fn run() -> ExitCode {
     let seen = dir.as_ref().map_or_else(Default::default, |d| {
         crate::agents::report::last_events(d, crate::status::AGENT_LOG_LINES)
     });
-    for f in crate::agents::report::findings(runtime::env_var, &seen, runtime::now_ms()) {
+    let env = runtime::env_var;
+    for f in crate::agents::report::findings(env, claude_registered, &seen, runtime::now_ms()) {
         match f.level {
             crate::agents::report::Level::Ok => r.ok(&f.what),
             crate::agents::report::Level::Info => r.info(&f.what),
             crate::agents::report::Level::Warn => r.warn(&f.what, &f.fix),
         }
+    }
+    if !crate::agents::report::registered_anywhere(env, claude_registered) {
+        r.fail(
+            "cc-notify is not registered with any coding agent found installed",
+            "run `cc-notify install` (every agent found installed), `cc-notify install --agent \
+             NAME`, or install the Claude Code plugin (see the README; a plugin loaded with \
+             --plugin-dir is not visible from here)",
+        );
     }
 
     // 5. Terminal detection.
@@ -444,12 +453,19 @@ fn recent_failures(r: &mut Report, dir: &StateDir) {
     }
 }
 
-fn check_hooks(r: &mut Report) {
-    for f in settings::hook_findings() {
+/// Claude Code's settings and plugin; returns whether they register cc-notify. Their absence
+/// is not reported here: the agents' check says whether any agent has cc-notify.
+fn check_hooks(r: &mut Report) -> bool {
+    let found = settings::hook_findings();
+    for f in &found {
+        if f.what == settings::inspect::NOT_REGISTERED {
+            continue;
+        }
         match f.level {
             settings::Level::Ok => r.ok(&f.what),
             settings::Level::Warn => r.warn(&f.what, &f.fix),
             settings::Level::Fail => r.fail(&f.what, &f.fix),
         }
     }
+    settings::inspect::registered_with_claude(&found)
 }

@@ -107,7 +107,9 @@ pub fn run() -> ExitCode {
     }
     println!("\nAgents:");
     let seen = report::last_events(&dir, AGENT_LOG_LINES);
-    for f in report::findings(runtime::env_var, &seen, now) {
+    let claude =
+        crate::settings::inspect::registered_with_claude(&crate::settings::hook_findings());
+    for f in report::findings(runtime::env_var, claude, &seen, now) {
         let mark = match f.level {
             report::Level::Ok => "✓",
             report::Level::Info => "•",

@@ -14,6 +14,8 @@
 //! exactly cc-notify's entries (and the `hooksConfig.enabled` it added to an otherwise
 //! hook-less Gemini file).
 
+pub mod each;
+pub mod found;
 pub mod report;
 
 use std::path::{Path, PathBuf};
@@ -225,15 +227,15 @@ pub fn is_our_plugin(text: &str) -> bool {
 }
 
 /// Installs (or, with `install` false, uninstalls) cc-notify for `agent`, printing what it
-/// did; a failure names the file and leaves it untouched.
+/// did after the agent's name; a failure names the file and leaves it untouched.
 pub fn run_command(agent: Agent, install_it: bool, dry_run: bool) -> std::process::ExitCode {
     match run(agent, install_it, dry_run) {
-        Ok(message) => {
-            println!("{message}");
+        Ok(lines) => {
+            each::print(agent, &lines);
             std::process::ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("cc-notify: {e}");
+            eprintln!("cc-notify: {}: {e}", agent.display_name());
             std::process::ExitCode::FAILURE
         }
     }
@@ -241,7 +243,7 @@ pub fn run_command(agent: Agent, install_it: bool, dry_run: bool) -> std::proces
 
 /// Why an agent install failed.
 #[derive(Debug, thiserror::Error)]
-enum RunError {
+pub(crate) enum RunError {
     #[error(transparent)]
     File(#[from] crate::settings::FileError),
     #[error(transparent)]
@@ -266,7 +268,9 @@ enum RunError {
     },
 }
 
-fn run(agent: Agent, install_it: bool, dry_run: bool) -> Result<String, RunError> {
+/// Installs (or removes) cc-notify for `agent` (not Claude Code); returns what was done, line
+/// by line.
+pub(crate) fn run(agent: Agent, install_it: bool, dry_run: bool) -> Result<Vec<String>, RunError> {
     let path = config_file(agent, |k| std::env::var(k).ok())
         .ok_or(RunError::NoHome(agent.display_name()))?;
     let exe = std::env::current_exe()
@@ -279,22 +283,21 @@ fn run(agent: Agent, install_it: bool, dry_run: bool) -> Result<String, RunError
 }
 
 /// Deletes cc-notify's OpenCode plugin file (and nothing that is not cc-notify's).
-fn remove_plugin(path: &Path, dry_run: bool) -> Result<String, RunError> {
+fn remove_plugin(path: &Path, dry_run: bool) -> Result<Vec<String>, RunError> {
     let shown = path.display().to_string();
-    match crate::settings::user_file::read_text(path)? {
-        None => Ok(format!(
-            "cc-notify is not registered for OpenCode ({shown} does not exist)"
-        )),
-        Some(text) if !is_our_plugin(&text) => Err(RunError::NotOurs(shown)),
-        Some(_) if dry_run => Ok(format!("{shown} would be deleted (dry run)")),
+    let line = match crate::settings::user_file::read_text(path)? {
+        None => format!("not registered ({shown} does not exist): nothing to remove"),
+        Some(text) if !is_our_plugin(&text) => return Err(RunError::NotOurs(shown)),
+        Some(_) if dry_run => format!("{shown} would be deleted (dry run)"),
         Some(_) => {
             std::fs::remove_file(path).map_err(|source| RunError::Remove {
                 path: shown.clone(),
                 source,
             })?;
-            Ok(format!("cc-notify removed: {shown} deleted"))
+            format!("cc-notify removed: {shown} deleted")
         }
-    }
+    };
+    Ok(vec![line])
 }
 
 /// Merges cc-notify's registration for `agent` into (or out of) `path`, calling `exe`.
@@ -304,8 +307,8 @@ fn edit_file(
     exe: &Path,
     install_it: bool,
     dry_run: bool,
-) -> Result<String, RunError> {
-    use crate::settings::user_file::{Change, EditOptions, edit};
+) -> Result<Vec<String>, RunError> {
+    use crate::settings::user_file::{Change, Changed, EditOptions, edit};
     let shown = path.display().to_string();
     let hook = command(&crate::settings::hook_command(exe)?, agent);
     let opts = EditOptions {
@@ -326,6 +329,10 @@ fn edit_file(
                 text,
                 pristine: false,
             });
+        }
+        if !install_it && found.text.is_none() {
+            // Nothing to remove from a file that does not exist: it is not created.
+            return Ok(Change::Keep);
         }
         let before = found.text.as_deref().unwrap_or("").trim();
         let mut doc: Value = if before.is_empty() {
@@ -349,6 +356,11 @@ fn edit_file(
         if doc == old && found.text.is_some() {
             return Ok(Change::Keep);
         }
+        // What remains is the file as it was before cc-notify first changed it: put that back.
+        let original = found.original.as_deref().map(serde_json::from_str::<Value>);
+        if !install_it && matches!(original, Some(Ok(o)) if o == doc) {
+            return Ok(Change::RestoreOriginal);
+        }
         let pristine = !found
             .text
             .as_deref()
@@ -357,22 +369,22 @@ fn edit_file(
         text.push('\n');
         Ok(Change::Write { text, pristine })
     })?;
-    let verb = match (install_it, dry_run) {
-        (true, false) => "registered in",
-        (false, false) => "removed from",
-        (true, true) => "would be registered in (dry run)",
-        (false, true) => "would be removed from (dry run)",
-    };
-    let mut message = format!(
-        "cc-notify {verb} {} for {}",
-        done.path.display(),
-        agent.display_name()
-    );
+    let shown = done.path.display();
+    let mut lines = vec![match (done.changed, install_it, dry_run) {
+        (Changed::No, true, _) => format!("cc-notify is already registered in {shown}"),
+        (Changed::No, false, _) => format!("not registered in {shown}: nothing to remove"),
+        (Changed::Yes, true, false) => format!("cc-notify registered in {shown}"),
+        (Changed::Yes, false, false) if done.restored => {
+            format!("cc-notify removed: {shown} is back as it was before cc-notify changed it")
+        }
+        (Changed::Yes, false, false) => format!("cc-notify removed from {shown}"),
+        (Changed::Yes, true, true) => format!("cc-notify would be registered in {shown} (dry run)"),
+        (Changed::Yes, false, true) => format!("cc-notify would be removed from {shown} (dry run)"),
+    }];
     if agent == Agent::Codex && install_it {
-        message.push('\n');
-        message.push_str(CODEX_TRUST);
+        lines.push(CODEX_TRUST.to_owned());
     }
-    Ok(message)
+    Ok(lines)
 }
 
 #[cfg(test)]

@@ -10,7 +10,9 @@ use cc_notify_core::event::Agent;
 use cc_notify_core::store::StateDir;
 use serde_json::Value;
 
+use super::found::{found, program};
 use super::{CODEX_TRUST, config_file, is_our_plugin, is_ours};
+use crate::settings::locate::user_settings_path;
 use crate::time_text::duration;
 
 /// How much a line matters.
@@ -46,28 +48,6 @@ pub enum Registration {
     Unreadable(PathBuf, String),
     /// The file's place is unknown (no `HOME`).
     Unknown,
-}
-
-/// The agent's program name on `PATH`.
-pub fn program(agent: Agent) -> &'static str {
-    match agent {
-        Agent::Codex => "codex",
-        Agent::Gemini => "gemini",
-        Agent::Copilot => "copilot",
-        Agent::OpenCode => "opencode",
-        Agent::Qwen => "qwen",
-        _ => "claude",
-    }
-}
-
-/// Where the agent's program is on `path` (a `PATH` value), if anywhere.
-pub fn installed(agent: Agent, path: Option<&str>) -> Option<PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
-    std::env::split_paths(path?)
-        .map(|dir| dir.join(program(agent)))
-        .find(|p| {
-            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        })
 }
 
 /// Whether cc-notify is registered for `agent` (not Claude Code: `doctor` checks its settings
@@ -155,18 +135,20 @@ pub fn last_events(dir: &StateDir, lines: usize) -> HashMap<Agent, (String, u64)
     seen
 }
 
-/// One finding per agent (two for Codex when its trust needs doing): installed, registered,
-/// last event. Claude Code's hooks are left to the settings check.
+/// One finding per agent (two for Codex when its trust needs doing): found installed (see
+/// [`super::found`]), registered, last event. `claude_registered` says whether Claude Code's
+/// settings or plugin register cc-notify (the settings check reports the details).
+/// An installed agent without cc-notify is a warning.
 pub fn findings(
     var: impl Fn(&str) -> Option<String> + Copy,
+    claude_registered: bool,
     seen: &HashMap<Agent, (String, u64)>,
     now_ms: u64,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
-    let path = var("PATH");
     for agent in Agent::ALL {
         let name = agent.display_name();
-        let program = installed(agent, path.as_deref());
+        let evidence = found(agent, var);
         let last = match seen.get(&agent) {
             Some((event, ts)) => format!(
                 "last event {event} {} ago",
@@ -174,46 +156,61 @@ pub fn findings(
             ),
             None => "no event seen yet".to_owned(),
         };
-        let at = program.as_ref().map_or_else(
-            || "not found on PATH".to_owned(),
-            |p| p.display().to_string(),
+        let at = evidence.as_ref().map_or_else(
+            || format!("not found ({} not on PATH, no config dir)", program(agent)),
+            |e| format!("installed ({e})"),
         );
-        if agent == Agent::Claude {
-            out.push(Finding {
-                level: Level::Info,
-                what: format!("{name}: {at}; {last}"),
-                fix: String::new(),
-            });
-            continue;
-        }
         let install = format!("`cc-notify install --agent {}`", agent.id());
-        let registration = registration(agent, var);
+        let registration = if agent == Agent::Claude {
+            match (claude_registered, user_settings_path(&var)) {
+                (true, Some(file)) => Registration::Registered(file),
+                (false, Some(file)) => Registration::Missing(file),
+                (_, None) => Registration::Unknown,
+            }
+        } else {
+            registration(agent, var)
+        };
         let registered = matches!(registration, Registration::Registered(_));
-        out.push(match (registration, &program) {
+        out.push(match (registration, &evidence) {
             (Registration::Registered(file), _) => Finding {
-                level: if program.is_some() { Level::Ok } else { Level::Warn },
-                what: format!("{name}: {at}; cc-notify registered in {}; {last}", file.display()),
-                fix: if program.is_some() {
+                level: if evidence.is_some() {
+                    Level::Ok
+                } else {
+                    Level::Warn
+                },
+                what: if agent == Agent::Claude {
+                    format!("{name}: {at}; cc-notify registered (see above); {last}")
+                } else {
+                    format!(
+                        "{name}: {at}; cc-notify registered in {}; {last}",
+                        file.display()
+                    )
+                },
+                fix: if evidence.is_some() {
                     String::new()
                 } else {
-                    format!("install {name}, or `cc-notify uninstall --agent {}`", agent.id())
+                    format!(
+                        "install {name}, or `cc-notify uninstall --agent {}`",
+                        agent.id()
+                    )
                 },
             },
             (Registration::Missing(_), None) => Finding {
                 level: Level::Info,
                 what: match seen.get(&agent) {
-                    Some(_) => format!("{name}: not found on PATH; {last}"),
+                    Some(_) => format!("{name}: {at}; {last}"),
                     None => format!("{name}: not installed"),
                 },
                 fix: String::new(),
             },
             (Registration::Missing(file), Some(_)) => Finding {
-                level: Level::Info,
+                level: Level::Warn,
                 what: format!(
-                    "{name}: {at}; cc-notify is not registered in {} (run {install} for its pushes)",
+                    "{name}: {at}; cc-notify is not registered (in {}), so it sends no push \
+                     for {name}",
                     file.display()
                 ),
-                fix: String::new(),
+                fix: format!("{install} (or `cc-notify install` for every agent found)"),
             },
             (Registration::Unreadable(file, e), _) => Finding {
                 level: Level::Warn,
@@ -255,6 +252,20 @@ pub fn findings(
     out
 }
 
+/// Whether cc-notify is registered for at least one agent (Claude Code: in its settings or
+/// plugin): `doctor` fails only when not. An agent with cc-notify in its files is found
+/// installed, since those files are in its configuration directory.
+pub fn registered_anywhere(
+    var: impl Fn(&str) -> Option<String> + Copy,
+    claude_registered: bool,
+) -> bool {
+    claude_registered
+        || Agent::ALL.into_iter().any(|agent| {
+            agent != Agent::Claude
+                && matches!(registration(agent, var), Registration::Registered(_))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,7 +305,7 @@ mod tests {
         );
         write(&h.join(".qwen/settings.json"), r#"{"theme":"dark"}"#);
         let seen = HashMap::from([(Agent::Gemini, ("AfterAgent".to_owned(), 1_000))]);
-        let found = findings(env(h), &seen, 61_000);
+        let found = findings(env(h), false, &seen, 61_000);
 
         let gemini = line(&found, "Gemini CLI");
         assert_eq!(gemini.len(), 1);
@@ -305,9 +316,14 @@ mod tests {
             "{gemini:?}"
         );
 
+        // Installed without cc-notify: a warning saying how to register it.
         let qwen = line(&found, "Qwen Code");
+        assert_eq!(qwen[0].level, Level::Warn, "{qwen:?}");
         assert!(qwen[0].what.contains("not registered"), "{qwen:?}");
-        assert!(qwen[0].what.contains("--agent qwen"), "{qwen:?}");
+        assert!(qwen[0].fix.contains("--agent qwen"), "{qwen:?}");
+        assert!(registered_anywhere(env(h), false));
+        let claude = line(&found, "Claude Code");
+        assert_eq!(claude[0].what, "Claude Code: not installed", "{claude:?}");
 
         assert_eq!(
             line(&found, "Copilot CLI")[0].what,
@@ -325,7 +341,7 @@ mod tests {
             &hooks,
             r#"{"hooks":{"Stop":[{"hooks":[{"type":"command","command":"'/x/cc-notify' hook --agent codex"}]}]}}"#,
         );
-        let found = findings(env(h), &HashMap::new(), 0);
+        let found = findings(env(h), false, &HashMap::new(), 0);
         let codex = line(&found, "Codex");
         assert_eq!(codex.len(), 2, "{codex:?}");
         assert_eq!(codex[1].level, Level::Warn);

@@ -195,6 +195,15 @@ impl Finding {
     }
 }
 
+/// The finding that neither Claude Code's settings nor its plugin register cc-notify (a
+/// failure only when no other agent has cc-notify either: `doctor` decides).
+pub const NOT_REGISTERED: &str = "cc-notify's hooks are not registered with Claude Code";
+
+/// Whether `findings` (from [`hook_findings`]) have cc-notify registered with Claude Code.
+pub fn registered_with_claude(findings: &[Finding]) -> bool {
+    !findings.iter().any(|f| f.what == NOT_REGISTERED)
+}
+
 /// `doctor`'s findings on the hooks, from the process's environment and working directory.
 pub fn hook_findings() -> Vec<Finding> {
     let env = |name: &str| std::env::var(name).ok();
@@ -289,7 +298,7 @@ pub fn findings(
     match (in_settings.is_empty(), plugins.is_empty()) {
         (true, true) => out.push(Finding::new(
             Level::Fail,
-            "cc-notify's hooks are not registered with Claude Code",
+            NOT_REGISTERED,
             "run `cc-notify install` (or install the plugin, see the README; \
              a plugin loaded with --plugin-dir is not visible from here)",
         )),

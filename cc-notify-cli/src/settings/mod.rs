@@ -164,10 +164,20 @@ pub struct Options {
     pub force: bool,
 }
 
-/// `cc-notify install|uninstall [--project] [--settings FILE] [--dry-run] [--force]`.
+/// `cc-notify install|uninstall [--project] [--settings FILE] [--dry-run] [--force]` for
+/// Claude Code.
 pub fn run_command(install: bool, opts: Options) -> ExitCode {
+    let dry_run = opts.dry_run;
     match run(install, opts) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(lines) => {
+            for line in lines {
+                println!("{line}");
+            }
+            if install && !dry_run {
+                print_next_step();
+            }
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("cc-notify: {e}");
             ExitCode::FAILURE
@@ -175,7 +185,9 @@ pub fn run_command(install: bool, opts: Options) -> ExitCode {
     }
 }
 
-fn run(install: bool, opts: Options) -> Result<(), SettingsError> {
+/// Registers (or removes) cc-notify's hooks in Claude Code's settings; returns what was done,
+/// line by line, for the caller to print.
+pub fn run(install: bool, opts: Options) -> Result<Vec<String>, SettingsError> {
     let env = |name: &str| std::env::var(name).ok();
     let project_dir = std::env::current_dir().map_err(|source| SettingsError::Read {
         path: PathBuf::from("."),
@@ -198,44 +210,47 @@ fn run(install: bool, opts: Options) -> Result<(), SettingsError> {
         uninstall_file(&path, edit_opts)?
     };
     let shown = report.path.display();
+    let mut lines = Vec::new();
     match (report.changed, opts.dry_run, install) {
         (Changed::No, _, true) => {
-            println!("cc-notify's hooks are already registered in {shown}");
-            print_next_step();
+            lines.push(format!(
+                "cc-notify's hooks are already registered in {shown}"
+            ));
         }
-        (Changed::No, _, false) => println!("no cc-notify hooks in {shown}: nothing to remove"),
-        (Changed::Yes, true, _) => print!("{}", report.diff()),
+        (Changed::No, _, false) => {
+            lines.push(format!("no cc-notify hooks in {shown}: nothing to remove"));
+        }
+        (Changed::Yes, true, _) => lines.push(report.diff().trim_end().to_owned()),
         (Changed::Yes, false, true) => {
-            println!("cc-notify's hooks registered in {shown}");
+            lines.push(format!("cc-notify's hooks registered in {shown}"));
             if let Some(o) = &report.original {
-                println!(
+                lines.push(format!(
                     "the file as it was before cc-notify changed it: {}",
                     o.display()
-                );
+                ));
             }
             warn_if_the_plugin_runs_too(&env, &project_dir);
-            print_next_step();
         }
-        (Changed::Yes, false, false) if report.restored => println!(
+        (Changed::Yes, false, false) if report.restored => lines.push(format!(
             "cc-notify's hooks removed: {shown} is back as it was before cc-notify changed it"
-        ),
+        )),
         (Changed::Yes, false, false) => {
-            println!("cc-notify's hooks removed from {shown}");
+            lines.push(format!("cc-notify's hooks removed from {shown}"));
             if let Some(o) = &report.original {
-                println!(
+                lines.push(format!(
                     "it was changed since cc-notify first touched it, so it was not put back; \
                      the file as it was then: {}",
                     o.display()
-                );
+                ));
             }
         }
     }
-    Ok(())
+    Ok(lines)
 }
 
 /// After `install`: the next step when nothing can send pushes to a phone yet (no config
 /// file, no keys in the environment).
-fn print_next_step() {
+pub fn print_next_step() {
     let has_config = crate::config::config_path().is_some_and(|p| p.exists());
     let env_keys = crate::config::TOKEN_VARS
         .iter()

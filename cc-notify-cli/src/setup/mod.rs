@@ -20,7 +20,7 @@ use cc_notify_pushover::config::check_key;
 use clap::Args;
 
 use crate::config::{self, TOKEN_VARS, USER_VARS};
-use crate::{notifiers, runtime, settings};
+use crate::{notifiers, runtime};
 
 use config_file::Written;
 use typing::Seen;
@@ -255,13 +255,13 @@ pub fn run(args: SetupArgs) -> ExitCode {
         test_push(&mut steps, &ask, &pushover);
     }
 
-    // 5. The hooks, through `install`.
-    let installed = settings::run_command(true, settings::Options::default());
-    if installed == ExitCode::SUCCESS {
-        steps.ok("hooks registered with Claude Code");
+    // 5. The hooks of every agent found installed, through `install`.
+    let all = crate::agents::each::run_command(crate::agents::each::Targets::Found, true, false);
+    if all == ExitCode::SUCCESS {
+        steps.ok("hooks registered with every coding agent found installed");
     } else {
         steps.fail(
-            "the hooks could not be registered (see above)",
+            "cc-notify could not be registered with every agent (see above)",
             "fix that, then run `cc-notify install`",
         );
     }

@@ -6,6 +6,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod agents;
 mod approvals;
 mod backends;
 mod bad_input;
