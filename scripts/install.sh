@@ -1,5 +1,6 @@
 #!/bin/sh
-# One command: build cc-notify, install it, register its hooks with Claude Code.
+# One command: build cc-notify, install it, register its hooks with every coding agent found
+# installed (Claude Code when none is; see `cc-notify install --help`).
 #
 #   scripts/install.sh [--no-register] [--dynamic] [-- ARGS for `cc-notify install`]
 #
