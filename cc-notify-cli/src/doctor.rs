@@ -161,7 +161,7 @@ pub fn run() -> ExitCode {
     }
     if !crate::agents::report::registered_anywhere(env, claude_registered) {
         r.fail(
-            "cc-notify is not registered with any coding agent found installed",
+            "cc-notify is not registered with any coding agent",
             "run `cc-notify install` (every agent found installed), `cc-notify install --agent \
              NAME`, or install the Claude Code plugin (see the README; a plugin loaded with \
              --plugin-dir is not visible from here)",

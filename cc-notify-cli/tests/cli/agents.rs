@@ -225,6 +225,12 @@ fn agent_all_registers_every_agent_and_uninstall_removes_it_everywhere() {
 #[test]
 fn uninstall_with_no_agent_goes_on_past_a_broken_file_and_fails() {
     let a = Agents::new();
+    // Where nothing is registered, nothing is created.
+    let (code, out, _) = a.run(&["uninstall"]);
+    assert_eq!(code, Some(0), "{out}");
+    for (agent, _) in FILES {
+        assert!(!exists(&a.file(agent)), "{agent} got a file\n{out}");
+    }
     let (code, _, _) = a.run(&["install", "--agent", "all"]);
     assert_eq!(code, Some(0));
     a.write(".qwen/settings.json", "not json");
