@@ -46,13 +46,13 @@ pub struct Cli {
 pub enum Command {
     /// Set cc-notify up: Pushover keys, a test push, the hooks, and a typing check.
     Setup(crate::setup::SetupArgs),
-    /// Register cc-notify's hooks in Claude Code's settings.json (or another agent's config).
+    /// Register cc-notify's hooks with every coding agent found installed (or with --agent's).
     Install(SettingsArgs),
-    /// Remove cc-notify's hooks (and nothing else).
+    /// Remove cc-notify's hooks from every agent (or from --agent's), and nothing else.
     Uninstall(SettingsArgs),
     /// Send one notification now through the configured backends (or one, with --to).
     Send(SendArgs),
-    /// Check config, credentials, hooks, state dir and terminal detection.
+    /// Check config, credentials, each coding agent's hooks, state dir and terminal detection.
     Doctor,
     /// Live sessions, pending pushes, mutes, quiet hours and recent decisions.
     Status,
