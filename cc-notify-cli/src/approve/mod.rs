@@ -119,6 +119,16 @@ pub fn doctor_lines(config: &crate::config::Config) -> Vec<(bool, String)> {
     lines
 }
 
+/// What to do about a failing [`doctor_lines`] line.
+pub fn doctor_fix(config: &crate::config::Config) -> &'static str {
+    match config.approvals.via {
+        Via::Ntfy => "set [ntfy] topic (and url, token), or turn [approvals] off",
+        Via::Telegram => {
+            "set [telegram] bot_token and chat_id (your numeric user id), or turn [approvals] off"
+        }
+    }
+}
+
 /// The hook's reader: [`select::read_document`], plus the fields of a permission request
 /// ([`permission::FIELDS`]) when approvals are on. The config is looked at only when the
 /// document has such a field (tool events), and parsed only when it mentions approvals.

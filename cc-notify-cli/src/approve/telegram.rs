@@ -496,4 +496,90 @@ mod tests {
         drop(inbox);
         assert!(Inbox::deliver(root.path(), &id, &tap).is_err());
     }
+
+    mod hostile_taps {
+        use super::*;
+        use crate::approve::{Ended, Seen, printed, wait};
+        use cc_notify_core::approval::PendingRequest;
+        use cc_notify_core::permission::PermissionAsk;
+        use proptest::prelude::*;
+
+        const USER: i64 = 4242;
+
+        fn secret() -> InstallSecret {
+            InstallSecret::from_hex(&"ab".repeat(32)).unwrap()
+        }
+
+        /// A tap no one should be able to approve with: this request's valid tokens only from
+        /// someone else or another chat; otherwise other requests', other secrets', tampered
+        /// or arbitrary data, from anyone.
+        fn hostile(id: RequestId) -> impl Strategy<Value = Value> {
+            let d = proptest::sample::select(Decision::ALL.to_vec());
+            let anyone = prop_oneof![Just(USER), any::<i64>()];
+            let data = prop_oneof![
+                proptest::collection::vec(any::<u8>(), 0..64)
+                    .prop_map(|b| String::from_utf8_lossy(&b).into_owned()),
+                (any::<[u8; 12]>(), d.clone()).prop_filter_map("another id", move |(o, d)| {
+                    let other = RequestId::from_bytes(o);
+                    (other != id).then(|| answer_token(&secret(), &other, d))
+                }),
+                (any::<[u8; 32]>(), d.clone()).prop_filter_map("another secret", move |(k, d)| {
+                    let hex: String = k.iter().map(|b| format!("{b:02x}")).collect();
+                    let s = InstallSecret::from_hex(&hex)?;
+                    (s != secret()).then(|| answer_token(&s, &id, d))
+                }),
+                (d.clone(), 0usize..62, any::<u8>()).prop_filter_map(
+                    "tampered",
+                    move |(d, pos, byte)| {
+                        let mut b = answer_token(&secret(), &id, d).into_bytes();
+                        b[pos] = if b[pos] == byte { byte ^ 1 } else { byte };
+                        String::from_utf8(b).ok()
+                    }
+                ),
+            ];
+            let valid_elsewhere = (d, any::<i64>(), any::<bool>()).prop_filter_map(
+                "someone else",
+                move |(d, who, in_chat)| {
+                    (who != USER).then(|| {
+                        let (from, chat) = if in_chat { (who, USER) } else { (USER, who) };
+                        (from, chat, answer_token(&secret(), &id, d))
+                    })
+                },
+            );
+            prop_oneof![
+                (anyone.clone(), anyone, data).prop_map(|(f, c, d)| (f, c, d)),
+                valid_elsewhere,
+            ]
+            .prop_map(|(from, chat, data)| {
+                json!({"update_id": 1, "callback_query": {"id": "q",
+                    "from": {"id": from}, "message": {"message_id": 1, "chat": {"id": chat}},
+                    "data": data}})
+            })
+        }
+
+        proptest! {
+            /// Whatever taps arrive through Telegram without a valid MAC for this request made
+            /// by the configured user in that chat, the hook never prints an allow.
+            #[test]
+            fn no_tap_sequence_allows_without_the_users_valid_answer(
+                (id, updates) in any::<[u8; 12]>().prop_map(RequestId::from_bytes)
+                    .prop_flat_map(|id| (Just(id), proptest::collection::vec(hostile(id), 0..30))),
+            ) {
+                let ask = PermissionAsk::parse(
+                    br#"{"tool_name":"Bash","tool_input":{"command":"ls"},"permission_suggestions":[{"destination":"session"}]}"#,
+                ).unwrap();
+                let mut rq = PendingRequest::new(id, Duration::from_secs(120), true);
+                let mut seen = updates.iter().map(|u| match route(u, USER) {
+                    Routed::For(to, tap) if to == id => Seen::Answer(tap.data.into_bytes()),
+                    _ => Seen::Nothing,
+                });
+                let ended = wait(&mut rq, &secret(), || match seen.next() {
+                    Some(s) => (s, Duration::from_secs(1)),
+                    None => (Seen::Nothing, Duration::from_secs(120)),
+                });
+                prop_assert!(matches!(ended, Ended::Abstained(_)), "{:?}", ended);
+                prop_assert_eq!(printed(&ended, &ask), None);
+            }
+        }
+    }
 }

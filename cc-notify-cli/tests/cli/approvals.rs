@@ -798,3 +798,53 @@ mod telegram {
         assert!(t.outcome(id).contains("left to the keyboard"));
     }
 }
+
+#[test]
+fn codex_gives_its_permission_hook_longer_than_the_longest_approval_window() {
+    let world = World::new("");
+    let home = world.root.path().join("codexhome");
+    std::fs::create_dir(&home).unwrap();
+    let out = world
+        .command(&["install", "--agent", "codex"])
+        .env("CODEX_HOME", &home)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let hooks: Value =
+        serde_json::from_slice(&std::fs::read(home.join("hooks.json")).unwrap()).unwrap();
+    let timeout = |event: &str| {
+        hooks["hooks"][event][0]["hooks"][0]["timeout"]
+            .as_u64()
+            .unwrap()
+    };
+    // `[approvals] timeout` is at most 300 s; the prompt's sending and settling come on top.
+    assert!(timeout("PermissionRequest") > 300, "{hooks}");
+    assert_eq!(timeout("Stop"), 10, "other events stay short");
+}
+
+#[test]
+fn doctor_explains_the_model_and_whether_telegram_can_carry_answers() {
+    let t = telegram_world("4242");
+    let out = t.run(&["doctor"]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains("HMAC-SHA256"), "{text}");
+    assert!(text.contains("phone approvals via Telegram"), "{text}");
+    // A group cannot tell who tapped: refused, with what to do.
+    let t = telegram_world("-100123");
+    let text = String::from_utf8_lossy(&t.run(&["doctor"]).stdout).into_owned();
+    assert!(text.contains("numeric user id"), "{text}");
+}
+
+fn telegram_world(chat: &str) -> World {
+    let world = World::new("");
+    world.write_config(&format!(
+        "[telegram]\nbot_token = \"{}\"\nchat_id = \"{chat}\"\napi_url = \"http://127.0.0.1:9\"\n\
+         [approvals]\nenabled = true\nvia = \"telegram\"\n",
+        cc_notify_testkit::telegram::EXAMPLE_TOKEN
+    ));
+    world
+}
