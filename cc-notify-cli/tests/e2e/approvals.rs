@@ -234,6 +234,53 @@ fn tui_a_local_answer_withdraws_the_phone_prompt() {
     drop(tui);
 }
 
+#[test]
+#[ignore = "end-to-end: needs Claude Code and tmux, see .ci/e2e-setup.sh"]
+fn tui_telegram_allow_runs_the_tool_with_no_key_pressed() {
+    use cc_notify_testkit::telegram::{EXAMPLE_TOKEN, FakeTelegram};
+    const USER: i64 = 4242;
+    let world = tui_world();
+    let tg = FakeTelegram::start();
+    tg.add_chat(USER);
+    let mut config = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&world.config)
+        .expect("config");
+    write!(
+        config,
+        "\n[telegram]\nbot_token = \"{EXAMPLE_TOKEN}\"\nchat_id = \"{USER}\"\napi_url = \"{}\"\n\n\
+         [approvals]\nenabled = true\nvia = \"telegram\"\ntimeout = 60\n",
+        tg.base_url()
+    )
+    .expect("append to config");
+    let tui = Tui::start(&world);
+    tui.walk_away(&world);
+    tui.submit_unattended(&Script::Permission.prompt());
+    let prompt = || tg.sent().into_iter().find(|m| m.reply_markup.is_some());
+    assert!(
+        wait_for(PATIENCE, || prompt().is_some()),
+        "no approval request\n{}",
+        world.diagnostics()
+    );
+    let m = prompt().unwrap();
+    assert!(m.text.contains(PERMISSION_COMMAND), "{}", m.text);
+    tg.tap_button(m.message_id, "Allow", USER)
+        .expect("an Allow button");
+    tui.wait_for_screen(PERMISSION_REPLY, PATIENCE, &world);
+    assert!(
+        world.project.join("x.txt").exists(),
+        "the phone allowed, the tool did not run\n{}",
+        tui.screen()
+    );
+    assert!(
+        wait_for(PATIENCE, || tg.edits().iter().any(|e| e.message_id
+            == m.message_id
+            && e.text.contains("Allowed from the phone"))),
+        "the message never said what happened"
+    );
+    drop(tui);
+}
+
 /// Phone approvals against the real Codex terminal UI (`codex` in a tmux session nobody is
 /// attached to: the user is away), with its hooks registered by `cc-notify install --agent
 /// codex`, the OpenAI Responses stand-in asking to run a command outside the workspace, and
