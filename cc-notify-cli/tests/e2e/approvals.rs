@@ -1,6 +1,9 @@
 //! Phone approvals against the real Claude Code UI: the user walks away (their terminal
 //! closes), the agent asks to run a command, and the phone's answer — a POST of what the ntfy
-//! button carries, sent to the ntfy fake — decides the dialog with no key pressed.
+//! button carries, sent to the ntfy fake, or a tap injected into the Telegram fake — decides
+//! the dialog with no key pressed. The `codex` module does the same against the real Codex
+//! terminal UI; it needs the agents' CLIs (`env $(bash .ci/e2e-agents-setup.sh) cargo test -p
+//! cc-notify-cli --test tests e2e::approvals::codex:: -- --ignored`).
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
