@@ -191,24 +191,20 @@ pub fn dispatch(dir: &StateDir, rt: &Runtime, event: &Event, doc: &[u8]) -> bool
     if !asks {
         return note_later_event(dir, event, doc);
     }
-    let approval = approve(dir, rt, event, doc);
-    // Nothing was sent: everything goes on as without approvals.
-    if matches!(approval, Approval::NotAsked) {
-        return event.agent == Agent::Claude;
-    }
-    // The request is over (its marker gone): a notice held meanwhile is taken, by this
-    // process or by the hook run that held it, never both.
-    let held = take_deferred(dir.path(), &event.session_id);
-    let outcome = match approval {
+    let outcome = match approve(dir, rt, event, doc) {
+        // Nothing was sent: everything goes on as without approvals.
+        Approval::NotAsked => return event.agent == Agent::Claude,
         Approval::Printed(json) => {
             let mut out = io::stdout().lock();
             let _ = out.write_all(json.as_bytes());
             let _ = out.flush();
             permission::Outcome::Decided
         }
-        Approval::NotAsked => return event.agent == Agent::Claude,
         Approval::Ended(outcome) => outcome,
     };
+    // The request is over (its marker gone): a notice held meanwhile is taken, by this
+    // process or by the hook run that held it, never both.
+    let held = take_deferred(dir.path(), &event.session_id);
     if !permission::replays_after(outcome) {
         return true;
     }

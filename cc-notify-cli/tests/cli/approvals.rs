@@ -848,3 +848,50 @@ fn telegram_world(chat: &str) -> World {
     ));
     world
 }
+
+#[test]
+fn an_unanswered_codex_request_still_gets_the_usual_needs_input_push() {
+    let a = Approvals::new(2);
+    a.world.write_config(&format!(
+        "{FAST}[ntfy]\nurl = \"{}\"\ntopic = \"{TOPIC}\"\n\
+         [approvals]\nenabled = true\nvia = \"ntfy\"\ntimeout = 2\n",
+        a.ntfy.base_url()
+    ));
+    let mut doc = event(
+        "c1",
+        "PermissionRequest",
+        json!({"turn_id": "t1", "tool_name": "Bash",
+               "tool_input": {"command": "touch /outside/x", "description": "need it"}}),
+    );
+    doc.pop();
+    let mut child = a
+        .world
+        .command(&["hook", "--agent", "codex"])
+        .env("TMUX", format!("{},1,0", a.tmux.socket.display()))
+        .env("TMUX_PANE", &a.tmux.pane)
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&doc).unwrap();
+    a.prompt(1);
+    // While the phone is asked, the request is not also a Needs-input push.
+    assert!(a.world.decisions("c1", "scheduled").is_empty());
+    let out = finish(child);
+    assert!(out.stdout.is_empty());
+    // Nobody answered: Codex's dialog waits, and the usual push follows.
+    assert_eq!(
+        a.world.decisions("c1", "scheduled").len(),
+        1,
+        "{:?}",
+        a.world.log()
+    );
+    assert!(
+        wait_until(|| a
+            .ntfy
+            .messages()
+            .iter()
+            .any(|m| m["topic"] == TOPIC && !m["actions"].is_array())),
+        "no Needs-input push: {:?}",
+        a.world.log()
+    );
+}
