@@ -275,6 +275,10 @@ pub(crate) trait Channel {
     fn next(&mut self) -> Seen;
     /// The request ended so: settle the prompt (withdraw it, or say what happened).
     fn finish(&mut self, ended: &Ended);
+    /// The last error the channel met while waiting (kept for the log), if any.
+    fn trouble(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// Runs one approval.
@@ -360,9 +364,13 @@ fn approve(dir: &StateDir, rt: &Runtime, event: &Event, doc: &[u8]) -> Approval 
             );
         }
         Ended::Abstained(why) => {
+            let trouble = channel
+                .trouble()
+                .map(|t| format!(" (the channel last failed: {t})"))
+                .unwrap_or_default();
             log(
                 DecisionKind::Cancelled,
-                format!("permission dialog left to the keyboard: {why}"),
+                format!("permission dialog left to the keyboard: {why}{trouble}"),
             );
         }
     }

@@ -143,7 +143,7 @@ pub(crate) struct TelegramChannel {
     message_id: i64,
     text: String,
     /// The last channel error, for the log.
-    pub(crate) trouble: Option<String>,
+    trouble: Option<String>,
 }
 
 impl TelegramChannel {
@@ -323,6 +323,9 @@ impl Channel for TelegramChannel {
             &json!({"chat_id": self.chat, "message_id": self.message_id,
                     "text": format!("{}\n\n{outcome}", self.text)}),
         );
+    }
+    fn trouble(&self) -> Option<&str> {
+        self.trouble.as_deref()
     }
 }
 

@@ -795,6 +795,14 @@ mod telegram {
             String::from_utf8_lossy(&out.stdout)
         );
         assert!(t.tg.conflicts() > 0, "the rival never conflicted");
+        assert!(
+            t.world
+                .decisions("s1", "cancelled")
+                .iter()
+                .any(|r| r.to_string().contains("Conflict")),
+            "the log does not say why: {:?}",
+            t.world.log()
+        );
         assert!(t.outcome(id).contains("left to the keyboard"));
     }
 }
