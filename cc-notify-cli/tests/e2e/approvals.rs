@@ -239,6 +239,25 @@ fn tui_a_local_answer_withdraws_the_phone_prompt() {
 
 #[test]
 #[ignore = "end-to-end: needs Claude Code and tmux, see .ci/e2e-setup.sh"]
+fn tui_claudes_own_notice_during_the_phone_prompt_is_no_second_push() {
+    let (world, ntfy, tui) = away_with_dialog(60);
+    let prompt = approval_request(&ntfy, &world);
+    // Claude Code's "permission needed" notice (about 6 s into the dialog) is held.
+    world.wait_for_decision("suppressed", Some("needs_input"), PATIENCE);
+    tap(&prompt, "Allow");
+    tui.wait_for_screen(PERMISSION_REPLY, PATIENCE, &world);
+    assert!(world.project.join("x.txt").exists());
+    // The phone answered: the held notice never became a Needs-input push.
+    assert!(
+        world.decisions("scheduled", Some("needs_input")).is_empty(),
+        "{}",
+        world.diagnostics()
+    );
+    drop(tui);
+}
+
+#[test]
+#[ignore = "end-to-end: needs Claude Code and tmux, see .ci/e2e-setup.sh"]
 fn tui_telegram_allow_runs_the_tool_with_no_key_pressed() {
     use cc_notify_testkit::telegram::{EXAMPLE_TOKEN, FakeTelegram};
     const USER: i64 = 4242;
