@@ -78,10 +78,7 @@ pub fn run() -> ExitCode {
         if ok {
             r.info(&line)
         } else {
-            r.fail(
-                &line,
-                "set [ntfy] topic (and url, token), or turn [approvals] off",
-            )
+            r.fail(&line, crate::approve::doctor_fix(&config))
         }
     }
 

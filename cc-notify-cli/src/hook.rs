@@ -82,7 +82,14 @@ pub fn run(args: &[OsString]) {
         return;
     }
     drop(input);
-    handle(&dir, &rt, &event, reply_file, now);
+    // An approval may have waited for the phone: the event is handled as of now.
+    handle(&dir, &rt, &event, reply_file, now.max(now_ms()));
+}
+
+/// Handles `event` as a hook run would, as of now: for an event held while the phone was
+/// asked about a dialog, which nobody answered.
+pub(crate) fn handle_now(dir: &StateDir, rt: &Runtime, event: &Event) {
+    handle(dir, rt, event, None, now_ms());
 }
 
 /// `--agent NAME` (or `--agent=NAME`; an unknown name is detection's job) and a last word

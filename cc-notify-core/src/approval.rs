@@ -26,7 +26,10 @@
 //!
 //! The wire form of an answer is `<d>.<request id>.<mac>`: `d` is `y` (allow), `a` (always
 //! allow) or `n` (deny), the id and the MAC base64url without padding — 62 bytes, within
-//! Telegram's 64-byte `callback_data`.
+//! Telegram's 64-byte `callback_data`. The MAC is therefore **not truncated**, on ntfy or on
+//! Telegram: the full 256-bit tag fits in a button (1 + 1 + 16 + 1 + 43 bytes), so a forger's
+//! chance per try stays 2⁻²⁵⁶ rather than the 2⁻¹²⁸ a 128-bit truncation (still far beyond
+//! reach, given that each try must also reach the user's chat within the window) would give.
 //!
 //! Crypto comes from `ring` (already in the tree through rustls): one well-reviewed crate for
 //! HMAC-SHA256, its constant-time verification, and the OS random source.
@@ -279,6 +282,13 @@ impl PendingRequest {
         self.open = false;
         Step::Abstain(AbstainReason::AnsweredLocally)
     }
+}
+
+/// The request an answer names, without checking its MAC: only for routing a tap to the
+/// process waiting for that request (which then verifies it with
+/// [`PendingRequest::on_answer`]). `None` unless the answer is well-formed.
+pub fn answer_request_id(raw: &[u8]) -> Option<RequestId> {
+    parse(raw).map(|(_, id, _)| id)
 }
 
 /// Splits `<d>.<id>.<mac>`; `None` unless every part is well-formed and canonical.

@@ -131,6 +131,40 @@ pub fn ends_request(later: &Event, tool_name: &str) -> bool {
     }
 }
 
+/// How a phone approval ended, as far as the needs-input push is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The phone answered: the dialog is closed, nobody needs to be told it waits.
+    Decided,
+    /// The dialog was answered at the keyboard (or the session moved on).
+    AnsweredLocally,
+    /// No answer came (timeout, a lost channel, an error after the prompt was sent): the
+    /// dialog still waits, exactly as if cc-notify had not asked.
+    NoAnswer,
+}
+
+/// Whether `event`, arriving while the phone is asked about a dialog of its session, is the
+/// agent's own "a permission dialog waits" notice (Claude Code sends one about 6 s after the
+/// dialog opened): the phone prompt already is that push, so the event is held back rather
+/// than scheduling a second one. See [`replays_after`] for what becomes of it.
+pub fn deferred_while_asking(event: &Event) -> bool {
+    matches!(
+        event.kind,
+        EventKind::NeedsInput {
+            need: crate::event::InputNeed::Permission,
+            ..
+        }
+    )
+}
+
+/// Whether an event held back by [`deferred_while_asking`] — or, for an agent whose permission
+/// request is itself its needs-input event (Codex), that request — is handled as usual once
+/// the approval ended so: only when nobody answered, so the usual Needs-input push still
+/// follows a dialog left to the keyboard.
+pub fn replays_after(outcome: Outcome) -> bool {
+    outcome == Outcome::NoAnswer
+}
+
 /// Whether the user is at the keyboard, from the readings the hook can take at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Presence {
@@ -311,5 +345,71 @@ mod tests {
             ),
             Presence::Away
         );
+    }
+
+    mod while_asking {
+        use super::*;
+        use crate::event::{Agent, InputNeed};
+        use proptest::prelude::*;
+
+        fn need(need: InputNeed) -> Event {
+            Event::new(
+                Agent::Claude,
+                "Notification",
+                "s",
+                EventKind::NeedsInput {
+                    need,
+                    message: None,
+                },
+            )
+        }
+
+        fn outcome() -> impl Strategy<Value = Outcome> {
+            prop_oneof![
+                Just(Outcome::Decided),
+                Just(Outcome::AnsweredLocally),
+                Just(Outcome::NoAnswer)
+            ]
+        }
+
+        fn input_need() -> impl Strategy<Value = InputNeed> {
+            prop_oneof![
+                Just(InputNeed::Permission),
+                Just(InputNeed::Question),
+                Just(InputNeed::OpenUrl),
+                Just(InputNeed::Idle)
+            ]
+        }
+
+        proptest! {
+            /// Whatever notices arrive while the phone is asked, and however the approval ends:
+            /// a permission notice never schedules a push beside the phone prompt; it is handled
+            /// as usual (exactly once) when nobody answered, and never when someone did; every
+            /// other notice is handled as usual at once.
+            #[test]
+            fn the_permission_notice_waits_for_the_approval_and_follows_only_a_missing_answer(
+                notices in proptest::collection::vec(input_need(), 0..8),
+                ended in outcome(),
+            ) {
+                let mut handled_now = 0;
+                let mut held = Vec::new();
+                for n in &notices {
+                    let ev = need(*n);
+                    if deferred_while_asking(&ev) {
+                        held.push(ev);
+                    } else {
+                        prop_assert_ne!(*n, InputNeed::Permission);
+                        handled_now += 1;
+                    }
+                }
+                let permission = notices.iter().filter(|n| **n == InputNeed::Permission).count();
+                prop_assert_eq!(handled_now, notices.len() - permission);
+                let replayed = if replays_after(ended) { held.len() } else { 0 };
+                match ended {
+                    Outcome::NoAnswer => prop_assert_eq!(replayed, permission),
+                    Outcome::Decided | Outcome::AnsweredLocally => prop_assert_eq!(replayed, 0),
+                }
+            }
+        }
     }
 }

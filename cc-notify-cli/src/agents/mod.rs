@@ -151,6 +151,10 @@ pub fn install(agent: Agent, doc: &mut Value, hook: &str) -> Result<(), ShapeErr
             Agent::Gemini => {
                 json!({"hooks": [{"type": "command", "command": hook, "timeout": 10000}]})
             }
+            // Codex waits for a phone approval ([approvals]) while its dialog is open.
+            Agent::Codex if *event == "PermissionRequest" => json!({"hooks": [{"type": "command",
+                "command": hook,
+                "timeout": crate::settings::events::APPROVAL_HOOK_TIMEOUT_SECS}]}),
             _ => json!({"hooks": [{"type": "command", "command": hook, "timeout": 10}]}),
         };
         match hooks.entry(*event).or_insert_with(|| json!([])) {

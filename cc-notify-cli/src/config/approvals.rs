@@ -3,7 +3,7 @@
 //! ```toml
 //! [approvals]
 //! enabled = false
-//! via = "ntfy"      # "ntfy" | "telegram" (only ntfy can carry an answer back so far)
+//! via = "ntfy"      # "ntfy" | "telegram" (inline buttons; chat_id must be your user id)
 //! timeout = 120     # seconds to wait for the phone before leaving the local dialog alone
 //! ```
 
@@ -24,7 +24,8 @@ pub enum Via {
     /// ntfy action buttons posting to a response topic the hook subscribes to.
     #[default]
     Ntfy,
-    /// Telegram inline buttons (not implemented yet: the hook abstains).
+    /// Telegram inline buttons in the private chat `[telegram] chat_id`, read with `getUpdates`
+    /// by one poller shared by all waiting hooks.
     Telegram,
 }
 

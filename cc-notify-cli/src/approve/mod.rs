@@ -1,43 +1,56 @@
 //! Permission dialogs answered from the phone (`[approvals]`), fail-safe.
 //!
-//! For a `PermissionRequest` with approvals on, the hook decides at once whether the user is
-//! away (tmux, the terminal's last input; unsure counts as present) and otherwise abstains —
-//! prints nothing, costs what the hook costs. When away it publishes the exact tool, command
-//! or path and the project (redacted like every push) to ntfy with buttons, each of which
-//! posts `<d>.<request id>.<mac>` to a response topic this process subscribed to first; then it
-//! waits, bounded by `[approvals] timeout`, for an answer that core's
-//! [`PendingRequest`] accepts (request-bound, MAC-verified, first and timely). Only then does
-//! it print a decision. Everything else — timeout, an error, a lost connection, a local
-//! answer at the keyboard (a later event of the session, or Claude Code's sessions registry
-//! leaving `waiting`) — prints nothing and exits 0, so the local dialog stays exactly as if
-//! cc-notify were not installed; the phone prompt is then withdrawn.
+//! For a permission request (Claude Code's `PermissionRequest`, Codex's) with approvals on,
+//! the hook decides at once whether the user is away (tmux, the terminal's last input; unsure
+//! counts as present) and otherwise abstains — prints nothing, costs what the hook costs.
+//! When away it sends the exact tool, command or path and the project (redacted like every
+//! push) with Allow / Deny (and, when Claude Code suggested a rule, Always allow) buttons, each
+//! carrying `<d>.<request id>.<mac>`: through ntfy ([`ntfy`]: the buttons post to a response
+//! topic this process subscribed to first) or Telegram ([`telegram`]: inline buttons, taps read
+//! with `getUpdates` by one poller shared by all waiting hooks). Then it waits, bounded by
+//! `[approvals] timeout`, for an answer that core's [`PendingRequest`] accepts
+//! (request-bound, MAC-verified, first and timely). Only then does it print a decision, in
+//! the agent's format ([`permission::output`]). Everything else — timeout, an error, a lost
+//! connection, a local answer at the keyboard (a later event of the session, or Claude Code's
+//! sessions registry leaving `waiting`) — prints nothing and exits 0, so the local dialog
+//! stays exactly as if cc-notify were not installed; the phone prompt is then withdrawn or
+//! marked as settled.
 //!
 //! A later hook event of the session ends the wait through a marker file per session in the
 //! state directory (`approvals/<session>.pending`): the waiting process owns it, and the
-//! hook run of an event that ends the request (core's [`ends_request`]) removes it.
+//! hook run of an event that ends the request (core's [`ends_request`]) removes it. Claude
+//! Code's own "permission needed" notice, arriving meanwhile, is held in
+//! `approvals/<session>.deferred` and handled as usual only if nobody answered.
+
+mod files;
+pub mod ntfy;
+pub mod telegram;
 
 use std::cell::OnceCell;
 use std::io::{self, Read, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use cc_notify_backends::Timeouts;
-use cc_notify_backends::ntfy::{Action, Message, Ntfy};
+use cc_notify_backends::ntfy::Ntfy;
 use cc_notify_core::agent::select;
 use cc_notify_core::approval::{
-    AbstainReason, Decision, InstallSecret, PendingRequest, RequestId, Step, answer_token,
+    AbstainReason, Decision, InstallSecret, PendingRequest, RequestId, Step,
 };
 use cc_notify_core::event::{Agent, Event, EventKind};
 use cc_notify_core::permission::{self, PermissionAsk, Presence, ends_request};
-use cc_notify_core::store::{StateDir, session_file_stem};
+use cc_notify_core::store::StateDir;
 use cc_notify_core::{ActivityProbe, DecisionKind, Reading, redact, tty};
 use cc_notify_presence::sessions::ClaudeSessionProbe;
 use cc_notify_presence::tmux::TmuxProbe;
 
 use crate::config::approvals::Via;
 use crate::runtime::{self, Runtime};
+use files::{
+    Marker, deferred_path, install_secret, marker_path, read_small, take_deferred, write_new,
+};
+
+pub use ntfy::RESPONSE_SUFFIX;
 
 /// The file in the state directory holding the install secret that MACs answers.
 pub const SECRET_FILE: &str = "approval.key";
@@ -47,26 +60,27 @@ const PENDING_DIR: &str = "approvals";
 const POLL: Duration = Duration::from_millis(200);
 /// What the agent is told when the phone denies.
 pub const DENY_MESSAGE: &str = "Denied from the phone (cc-notify).";
-/// Appended to the ntfy topic to name the response topic the buttons post to.
-pub const RESPONSE_SUFFIX: &str = "-resp";
-/// Bounds of the requests made while Claude Code waits for the hook's answer.
+/// Why a wait ended when the dialog was answered at the keyboard.
+const ANSWERED_LOCALLY: &str = "answered at the keyboard";
+/// Bounds of the requests made while the agent waits for the hook's answer.
 const QUICK: Timeouts = Timeouts {
     connect: Duration::from_secs(3),
     read: Duration::from_secs(5),
 };
 
 /// The security model, as `doctor` states it.
-pub const SECURITY_MODEL: &str = "Phone approvals: a permission dialog is offered to your \
-phone only while you are away, with the exact command or path (redacted). Each button carries \
-an HMAC-SHA256 over (a fresh random request id, its decision) keyed with a secret that never \
-leaves this machine (approval.key in the state directory, 0600) except as those MACs; the hook \
-accepts only the first valid answer for that request within the window, so a guessed topic, a \
-forged, replayed, late or mismatched answer changes nothing. It never allows on its own: on a \
-timeout, an error, any doubt or an answer at the keyboard it prints nothing and Claude Code's \
-own dialog stays. Anyone who can read this state directory, or holds your unlocked phone, can \
-approve. The buttons carry your ntfy token, so whoever can read the prompt topic sees it (and \
-the commands): use a private topic on a server that requires tokens, and give that token only \
-what approvals need.";
+pub const SECURITY_MODEL: &str = "Phone approvals: a permission dialog (Claude Code, Codex) is \
+offered to your phone only while you are away, with the exact command or path (redacted). Each \
+button carries an HMAC-SHA256 over (a fresh random request id, its decision) keyed with a \
+secret that never leaves this machine (approval.key in the state directory, 0600) except as \
+those MACs, untruncated; the hook accepts only the first valid answer for that request within \
+the window (on Telegram, only a tap by the configured user in that private chat), so a guessed \
+topic, a forged, replayed, late or mismatched answer changes nothing. It never allows on its \
+own: on a timeout, an error, any doubt or an answer at the keyboard it prints nothing and the \
+agent's own dialog stays. Anyone who can read this state directory, or holds your unlocked \
+phone, can approve. With ntfy the buttons carry your ntfy token, so whoever can read the \
+prompt topic sees it (and the commands): use a private topic on a server that requires tokens, \
+and give that token only what approvals need.";
 
 /// What `doctor` says about approvals: (fine, line) pairs.
 pub fn doctor_lines(config: &crate::config::Config) -> Vec<(bool, String)> {
@@ -79,10 +93,18 @@ pub fn doctor_lines(config: &crate::config::Config) -> Vec<(bool, String)> {
     }
     let mut lines = vec![(true, SECURITY_MODEL.to_owned())];
     match a.via {
-        Via::Telegram => lines.push((
-            false,
-            "[approvals] via = \"telegram\" cannot carry answers yet: dialogs stay at the keyboard".into(),
-        )),
+        Via::Telegram => lines.push(match telegram::unusable(config) {
+            Some(why) => (false, why),
+            None => (
+                true,
+                format!(
+                    "phone approvals via Telegram: inline buttons in chat {}, one poller shared by \
+                     waiting hooks, waiting up to {} s",
+                    config.telegram.chat_id,
+                    a.timeout.as_secs()
+                ),
+            ),
+        }),
         Via::Ntfy => match Ntfy::from_config(&config.ntfy) {
             Ok(n) => lines.push((
                 true,
@@ -100,6 +122,16 @@ pub fn doctor_lines(config: &crate::config::Config) -> Vec<(bool, String)> {
     lines
 }
 
+/// What to do about a failing [`doctor_lines`] line.
+pub fn doctor_fix(config: &crate::config::Config) -> &'static str {
+    match config.approvals.via {
+        Via::Ntfy => "set [ntfy] topic (and url, token), or turn [approvals] off",
+        Via::Telegram => {
+            "set [telegram] bot_token and chat_id (your numeric user id), or turn [approvals] off"
+        }
+    }
+}
+
 /// The hook's reader: [`select::read_document`], plus the fields of a permission request
 /// ([`permission::FIELDS`]) when approvals are on. The config is looked at only when the
 /// document has such a field (tool events), and parsed only when it mentions approvals.
@@ -107,7 +139,7 @@ pub fn doctor_lines(config: &crate::config::Config) -> Vec<(bool, String)> {
 /// sent); with them off nothing more is kept.
 ///
 /// `agent` is the agent the hook was registered for (`None`: detected from the document);
-/// only Claude Code's permission dialogs are answered from the phone.
+/// only Claude Code's and Codex's permission dialogs are answered from the phone.
 pub fn read_document(agent: Option<Agent>, input: impl Read) -> io::Result<Vec<u8>> {
     read_document_if(agent, input, enabled_in_config)
 }
@@ -121,7 +153,7 @@ fn read_document_if(
 ) -> io::Result<Vec<u8>> {
     let answer = OnceCell::new();
     let enabled = std::cell::Cell::new(Some(enabled));
-    let approvals = matches!(agent, None | Some(Agent::Claude));
+    let approvals = matches!(agent, None | Some(Agent::Claude | Agent::Codex));
     select::read_document_keeping(agent, input, |key| {
         approvals
             && permission::FIELDS.iter().any(|f| f.as_bytes() == key)
@@ -139,36 +171,128 @@ fn enabled_in_config() -> bool {
         && crate::config::load(&path, &runtime::env_var).is_ok_and(|l| l.config.approvals.enabled)
 }
 
-/// The hook's one entry point: for a `PermissionRequest` with approvals on, runs the whole
-/// approval (printing a decision only for a valid phone answer) and gives `true` — the hook
-/// does nothing more; for any other event of a session with a waiting request that the event
-/// ends, removes the request's marker. `doc` is the hook document as read.
+/// The hook's one entry point, with approvals on. For a permission request (Claude Code's
+/// `PermissionRequest`, Codex's) it runs the whole approval, printing a decision only for a
+/// valid phone answer, and gives `true` when the hook has nothing more to do. For another
+/// event of a session whose request waits, it ends the request when the event answers it
+/// ([`ends_request`]), and holds back the agent's own needs-input notice for that dialog
+/// ([`permission::deferred_while_asking`]): `true` when held. `doc` is the hook document as
+/// read.
+///
+/// When the phone got the prompt but nobody answered, the usual Needs-input push still
+/// follows: the held notice (Claude Code) or the request itself (Codex, whose request is its
+/// needs-input event) is then handled as usual ([`permission::replays_after`]).
 pub fn dispatch(dir: &StateDir, rt: &Runtime, event: &Event, doc: &[u8]) -> bool {
-    // Only Claude Code's dialogs: the answer printed is in its format.
-    if !rt.config.approvals.enabled || event.agent != Agent::Claude {
+    if !rt.config.approvals.enabled {
         return false;
     }
-    if !matches!(event.kind, EventKind::PermissionAsked { .. }) {
-        note_later_event(dir, event);
-        return false;
+    let asks = match event.agent {
+        Agent::Claude => matches!(event.kind, EventKind::PermissionAsked { .. }),
+        Agent::Codex => event.name() == "PermissionRequest",
+        _ => false,
+    };
+    if !asks {
+        return note_later_event(dir, event, doc);
     }
-    if let Some(json) = approve(dir, rt, event, doc) {
-        let mut out = io::stdout().lock();
-        let _ = out.write_all(json.as_bytes());
-        let _ = out.flush();
+    let outcome = match approve(dir, rt, event, doc) {
+        // Nothing was sent: everything goes on as without approvals.
+        Approval::NotAsked => return event.agent == Agent::Claude,
+        Approval::Printed(json) => {
+            let mut out = io::stdout().lock();
+            let _ = out.write_all(json.as_bytes());
+            let _ = out.flush();
+            permission::Outcome::Decided
+        }
+        Approval::Ended(outcome) => outcome,
+    };
+    // The request is over (its marker gone): a notice held meanwhile is taken, by this
+    // process or by the hook run that held it, never both.
+    let held = take_deferred(dir.path(), &event.session_id);
+    if !permission::replays_after(outcome) {
+        return true;
     }
-    true
+    if let Some(held) = held.and_then(|doc| select::decode(Some(event.agent), &doc).ok()) {
+        crate::hook::handle_now(dir, rt, &held.into_event());
+    }
+    // Codex: the request is the needs-input event; Claude Code's is not an event the engine
+    // pushes for.
+    event.agent == Agent::Claude
 }
 
-/// Runs one approval; the JSON to print, only for a valid phone answer.
-fn approve(dir: &StateDir, rt: &Runtime, event: &Event, doc: &[u8]) -> Option<String> {
+/// How an approval ended.
+enum Approval {
+    /// A valid phone answer: print this.
+    Printed(String),
+    /// Abstained before anything was sent (present, unsure, not answerable, no backend).
+    NotAsked,
+    /// The prompt was sent and the request ended without a phone decision.
+    Ended(permission::Outcome),
+}
+
+/// What the phone is shown: the title (project and tool) and the exact command or path,
+/// redacted like every push.
+pub(crate) struct Shown {
+    /// `<project>: <tool> needs approval`.
+    pub(crate) title: String,
+    /// The command, path or input, cut to 3000 bytes.
+    pub(crate) what: String,
+    /// The window, in seconds.
+    pub(crate) window_secs: u64,
+}
+
+impl Shown {
+    fn of(rt: &Runtime, event: &Event, ask: &PermissionAsk) -> Shown {
+        let clean = |s: &str| {
+            if rt.engine.redact {
+                redact::redact(s).into_owned()
+            } else {
+                s.to_owned()
+            }
+        };
+        let project = std::env::var_os("CLAUDE_PROJECT_DIR")
+            .filter(|_| event.agent == Agent::Claude)
+            .map(PathBuf::from)
+            .or_else(|| event.cwd.clone())
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| event.agent.id().into());
+        let mut what = clean(&ask.what());
+        if what.len() > 3000 {
+            let mut cut = 3000;
+            while !what.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            what.truncate(cut);
+            what.push('…');
+        }
+        Shown {
+            title: clean(&format!("{project}: {} needs approval", ask.tool_name)),
+            what,
+            window_secs: rt.config.approvals.timeout.as_secs(),
+        }
+    }
+}
+
+/// Where the prompt went and the answers come from.
+pub(crate) trait Channel {
+    /// What the wait sees next, blocking about [`POLL`] (a Telegram poll up to a second more).
+    fn next(&mut self) -> Seen;
+    /// The request ended so: settle the prompt (withdraw it, or say what happened).
+    fn finish(&mut self, ended: &Ended);
+    /// The last error the channel met while waiting (kept for the log), if any.
+    fn trouble(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// Runs one approval.
+fn approve(dir: &StateDir, rt: &Runtime, event: &Event, doc: &[u8]) -> Approval {
     let log = |kind: DecisionKind, why: String| runtime::log_event(dir, event, kind, None, why);
     let abstain = |why: &str| {
         log(
             DecisionKind::Suppressed,
             format!("permission dialog left to the keyboard: {why}"),
         );
-        None
+        Approval::NotAsked
     };
     let Some(ask) = PermissionAsk::parse(doc) else {
         return abstain("the request names no tool");
@@ -181,13 +305,6 @@ fn approve(dir: &StateDir, rt: &Runtime, event: &Event, doc: &[u8]) -> Option<St
         Presence::Present => return abstain("you are at the keyboard"),
         Presence::Unsure => return abstain("cannot tell whether you are away"),
     }
-    if rt.config.approvals.via != Via::Ntfy {
-        return abstain("only ntfy can carry an answer back so far");
-    }
-    let ntfy = match Ntfy::from_config(&rt.config.ntfy) {
-        Ok(n) => n.with_timeouts(QUICK),
-        Err(e) => return abstain(&format!("[ntfy] is not usable: {e}")),
-    };
     let secret = match install_secret(dir.path()) {
         Ok(s) => s,
         Err(e) => return abstain(&format!("no install secret: {e}")),
@@ -199,22 +316,28 @@ fn approve(dir: &StateDir, rt: &Runtime, event: &Event, doc: &[u8]) -> Option<St
         Ok(m) => m,
         Err(e) => return abstain(&format!("cannot record the request: {e}")),
     };
-    let response_topic = format!("{}{RESPONSE_SUFFIX}", ntfy.topic());
-    let since = runtime::now_ms() / 1000;
-    let answers = listen(ntfy.clone(), response_topic, since);
-    // Publish only once the subscription is live, so no tap can be missed.
-    match answers.recv_timeout(QUICK.connect + QUICK.read) {
-        Ok(Heard::Open) => {}
-        Ok(Heard::Lost(why)) => return abstain(&format!("cannot subscribe to the answers: {why}")),
-        _ => return abstain("the answer channel did not open in time"),
-    }
     // Its first look at the registry is taken before the phone can be asked.
     let mut local = LocalAnswer::new(marker, &event.session_id);
-    let always = ask.always_offered();
-    let prompt = prompt(&ntfy, rt, event, &ask, &secret, &id, always);
-    let prompt_id = match ntfy.publish(&prompt) {
-        Ok(receipt) => receipt.request_id.unwrap_or_default(),
-        Err(e) => return abstain(&format!("cannot send the approval request: {e}")),
+    // "Always" applies the agent's suggested rules, which only Claude Code takes back.
+    let always = event.agent == Agent::Claude && ask.always_offered();
+    let shown = Shown::of(rt, event, &ask);
+    let opened: Result<Box<dyn Channel>, String> = match rt.config.approvals.via {
+        Via::Ntfy => {
+            ntfy::NtfyChannel::open(rt, &secret, &id, always, &shown).map(|c| Box::new(c) as _)
+        }
+        Via::Telegram => telegram::TelegramChannel::open(
+            &dir.path().join(PENDING_DIR),
+            rt,
+            &secret,
+            &id,
+            always,
+            &shown,
+        )
+        .map(|c| Box::new(c) as _),
+    };
+    let mut channel = match opened {
+        Ok(c) => c,
+        Err(why) => return abstain(&why),
     };
     log(
         DecisionKind::Fired,
@@ -227,37 +350,40 @@ fn approve(dir: &StateDir, rt: &Runtime, event: &Event, doc: &[u8]) -> Option<St
     let mut rq = PendingRequest::new(id, rt.config.approvals.timeout, always);
     let start = Instant::now();
     let ended = wait(&mut rq, &secret, || {
-        let seen = match answers.recv_timeout(POLL) {
-            Ok(Heard::Answer(body)) => Seen::Answer(body),
-            Ok(Heard::Open) | Err(mpsc::RecvTimeoutError::Timeout) => Seen::Nothing,
-            Ok(Heard::Lost(_)) | Err(mpsc::RecvTimeoutError::Disconnected) => Seen::ChannelLost,
-        };
-        let seen = match seen {
+        let seen = match channel.next() {
             Seen::Nothing | Seen::Answer(_) if local.answered() => Seen::AnsweredLocally,
             other => other,
         };
         (seen, start.elapsed())
     });
     drop(local);
+    channel.finish(&ended);
     let printed = printed(&ended, &ask);
-    let why = match ended {
+    match ended {
         Ended::Decided(d) => {
             log(
                 DecisionKind::Fired,
                 format!("the phone answered {d:?} for {}", ask.tool_name),
             );
-            None
         }
-        Ended::Abstained(why) => Some(why),
-    };
-    withdraw(&ntfy, &prompt_id, why);
-    if let Some(why) = why {
-        log(
-            DecisionKind::Cancelled,
-            format!("permission dialog left to the keyboard: {why}"),
-        );
+        Ended::Abstained(why) => {
+            let trouble = channel
+                .trouble()
+                .map(|t| format!(" (the channel last failed: {t})"))
+                .unwrap_or_default();
+            log(
+                DecisionKind::Cancelled,
+                format!("permission dialog left to the keyboard: {why}{trouble}"),
+            );
+        }
     }
-    printed
+    match (printed, ended) {
+        (Some(json), _) => Approval::Printed(json),
+        (None, Ended::Abstained(ANSWERED_LOCALLY)) => {
+            Approval::Ended(permission::Outcome::AnsweredLocally)
+        }
+        (None, _) => Approval::Ended(permission::Outcome::NoAnswer),
+    }
 }
 
 /// Whether the user is away, from what the hook can read at once: tmux (when the agent runs
@@ -275,132 +401,6 @@ fn presence(rt: &Runtime) -> Presence {
     }
     let window = u64::try_from(rt.presence.typing_window.as_millis()).unwrap_or(u64::MAX);
     permission::presence(&readings, runtime::now_ms(), window)
-}
-
-/// The approval request: title with the project and the tool, the exact command or path,
-/// and the buttons, each posting its answer token to the response topic.
-fn prompt(
-    ntfy: &Ntfy,
-    rt: &Runtime,
-    event: &Event,
-    ask: &PermissionAsk,
-    secret: &InstallSecret,
-    id: &RequestId,
-    always: bool,
-) -> Message {
-    let clean = |s: &str| {
-        if rt.engine.redact {
-            redact::redact(s).into_owned()
-        } else {
-            s.to_owned()
-        }
-    };
-    let project = std::env::var_os("CLAUDE_PROJECT_DIR")
-        .map(PathBuf::from)
-        .or_else(|| event.cwd.clone())
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| "claude".into());
-    let mut what = clean(&ask.what());
-    if what.len() > 3000 {
-        let mut cut = 3000;
-        while !what.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        what.truncate(cut);
-        what.push('…');
-    }
-    let secs = rt.config.approvals.timeout.as_secs();
-    let url = format!("{}/{}{RESPONSE_SUFFIX}", ntfy.url(), ntfy.topic());
-    let headers: Vec<(String, String)> = ntfy
-        .authorization()
-        .map(|a| ("Authorization".to_owned(), a))
-        .into_iter()
-        .collect();
-    let button = |label: &str, d: Decision| Action::Http {
-        label: label.into(),
-        url: url.clone(),
-        method: "POST".into(),
-        headers: headers.clone(),
-        body: answer_token(secret, id, d),
-        clear: true,
-    };
-    let mut actions = vec![button("Allow", Decision::Allow)];
-    if always {
-        actions.push(button("Always allow", Decision::AlwaysAllow));
-    }
-    actions.push(button("Deny", Decision::Deny));
-    Message {
-        topic: ntfy.topic().to_owned(),
-        title: clean(&format!("{project}: {} needs approval", ask.tool_name)),
-        message: format!(
-            "{what}\n\nAnswer within {secs} s; otherwise the dialog waits at the keyboard."
-        ),
-        priority: 4,
-        tags: vec!["lock".into(), "needs_input".into()],
-        click: None,
-        actions,
-    }
-}
-
-/// What the subscription thread hears.
-enum Heard {
-    /// The server accepted the subscription.
-    Open,
-    /// A message's text on the response topic.
-    Answer(Vec<u8>),
-    /// The subscription failed or ended.
-    Lost(String),
-}
-
-/// Subscribes to `topic` (replaying from `since`, Unix seconds) on a thread, which reports
-/// [`Heard::Open`] once the server answered, then each message, then [`Heard::Lost`]. The
-/// thread is never joined: the process exits when the wait ends.
-fn listen(ntfy: Ntfy, topic: String, since: u64) -> mpsc::Receiver<Heard> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut sub = match ntfy.subscribe(&topic, &since.to_string()) {
-            Ok(sub) => sub,
-            Err(e) => {
-                let _ = tx.send(Heard::Lost(e.to_string()));
-                return;
-            }
-        };
-        if tx.send(Heard::Open).is_err() {
-            return;
-        }
-        loop {
-            let heard = match sub.next_event() {
-                Ok(Some(e)) if e.event == "message" => Heard::Answer(e.message.into_bytes()),
-                Ok(Some(_)) => continue,
-                Ok(None) => Heard::Lost("the server closed the subscription".into()),
-                Err(e) => Heard::Lost(e.to_string()),
-            };
-            let lost = matches!(heard, Heard::Lost(_));
-            if tx.send(heard).is_err() || lost {
-                return;
-            }
-        }
-    });
-    rx
-}
-
-/// Takes the prompt off the phone: deletes it, or — on a server that cannot — says why it
-/// no longer counts. Nothing for a phone decision (its button already cleared it).
-fn withdraw(ntfy: &Ntfy, prompt_id: &str, why: Option<&str>) {
-    let Some(why) = why else { return };
-    if ntfy.delete(ntfy.topic(), prompt_id).is_ok() {
-        return;
-    }
-    let note = Message {
-        topic: ntfy.topic().to_owned(),
-        title: "Approval withdrawn".into(),
-        message: format!("No longer waiting: {why}."),
-        priority: 2,
-        tags: vec!["heavy_check_mark".into()],
-        click: None,
-        actions: Vec::new(),
-    };
-    let _ = ntfy.publish(&note);
 }
 
 /// What the wait saw at one moment.
@@ -444,7 +444,7 @@ pub(crate) fn wait(
             Step::Decide(d) => return Ended::Decided(d),
             Step::Abstain(AbstainReason::Timeout) => return Ended::Abstained("no answer in time"),
             Step::Abstain(AbstainReason::AnsweredLocally) => {
-                return Ended::Abstained("answered at the keyboard");
+                return Ended::Abstained(ANSWERED_LOCALLY);
             }
             Step::Wait(_) => {}
         }
@@ -459,120 +459,47 @@ pub(crate) fn printed(ended: &Ended, ask: &PermissionAsk) -> Option<String> {
     }
 }
 
-/// The per-install secret: read from the state directory, or made and stored there (0600,
-/// created exclusively, never through a symlink).
-fn install_secret(state: &Path) -> io::Result<InstallSecret> {
-    let path = state.join(SECRET_FILE);
-    let read = |path: &Path| -> io::Result<InstallSecret> {
-        let mut text = String::new();
-        std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(path)?
-            .take(256)
-            .read_to_string(&mut text)?;
-        InstallSecret::from_hex(&text)
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "the key file is damaged"))
-    };
-    match read(&path) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        other => return other,
-    }
-    let secret = InstallSecret::generate().map_err(io::Error::other)?;
-    match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(&path)
-    {
-        Ok(mut f) => {
-            f.write_all(secret.to_hex().as_bytes())?;
-            f.sync_all()?;
-            Ok(secret)
-        }
-        // Another hook made it first: use theirs.
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => read(&path),
-        Err(e) => Err(e),
-    }
-}
-
-/// The marker of a waiting request: `approvals/<session>.pending` holding
-/// `<request id>\t<tool name>`.
-struct Marker {
-    path: PathBuf,
-    content: String,
-}
-
-fn marker_path(state: &Path, session_id: &str) -> PathBuf {
-    state
-        .join(PENDING_DIR)
-        .join(format!("{}.pending", session_file_stem(session_id)))
-}
-
-impl Marker {
-    fn create(state: &Path, session_id: &str, id: &RequestId, tool: &str) -> io::Result<Marker> {
-        let dir = state.join(PENDING_DIR);
-        match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
-            Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(e),
-            _ => {}
-        }
-        if !std::fs::symlink_metadata(&dir)?.is_dir() {
-            return Err(io::Error::other("approvals is not a directory"));
-        }
-        let path = marker_path(state, session_id);
-        let content = format!("{id}\t{tool}");
-        let _ = std::fs::remove_file(&path);
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&path)?;
-        f.write_all(content.as_bytes())?;
-        Ok(Marker { path, content })
-    }
-
-    /// Still this request's: the file exists and names it (a newer request replaces it).
-    fn still_ours(&self) -> bool {
-        read_small(&self.path).is_some_and(|c| c == self.content)
-    }
-}
-
-impl Drop for Marker {
-    /// The request is over, however it ended: the marker goes (unless a newer one replaced it).
-    fn drop(&mut self) {
-        if self.still_ours() {
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
-}
-
-fn read_small(path: &Path) -> Option<String> {
-    let mut text = String::new();
-    std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(path)
-        .ok()?
-        .take(1024)
-        .read_to_string(&mut text)
-        .ok()?;
-    Some(text)
-}
-
-/// For an event other than `PermissionRequest`: when the session has a waiting request that
-/// the event ends ([`ends_request`]), removes its marker — the waiting process sees that and
-/// withdraws. One failed `open` when nothing waits.
-fn note_later_event(dir: &StateDir, event: &Event) {
+/// For an event other than a permission request, while a request of its session waits: when
+/// the event ends it ([`ends_request`]), removes its marker — the waiting process sees that
+/// and withdraws; when it is the agent's own notice of that dialog
+/// ([`permission::deferred_while_asking`]), holds it for the waiting process and gives
+/// `true` (nothing more to do now). One failed `open` when nothing waits.
+fn note_later_event(dir: &StateDir, event: &Event, doc: &[u8]) -> bool {
     let path = marker_path(dir.path(), &event.session_id);
     let Some(content) = read_small(&path) else {
-        return;
+        return false;
     };
-    let tool = content.split_once('\t').map_or("", |(_, t)| t);
+    let mut fields = content.split('\t');
+    let tool = fields.nth(1).unwrap_or_default();
+    let waiter = fields.next().and_then(|w| {
+        let (pid, start) = w.split_once(':')?;
+        Some((pid.parse::<u32>().ok()?, start.parse::<u64>().ok()?))
+    });
     if ends_request(event, tool) {
         let _ = std::fs::remove_file(&path);
+        return false;
     }
+    let waiting = waiter.is_some_and(|(pid, start)| crate::process::is_same_process(pid, start));
+    if !permission::deferred_while_asking(event) || !waiting {
+        return false;
+    }
+    let held = deferred_path(dir.path(), &event.session_id);
+    if write_new(&held, doc).is_err() {
+        return false;
+    }
+    if read_small(&path).is_some_and(|c| c == content) {
+        runtime::log_event(
+            dir,
+            event,
+            DecisionKind::Suppressed,
+            Some(cc_notify_core::Kind::NeedsInput),
+            "the phone is already asked about this dialog; held until it answers".into(),
+        );
+        return true;
+    }
+    // The request ended meanwhile: whoever removes the held file handles it (the waiting
+    // process takes it when it ends), so it is handled once.
+    std::fs::remove_file(&held).is_ok_and(|()| false)
 }
 
 /// Watches for the dialog being answered at the keyboard.
@@ -623,6 +550,7 @@ impl LocalAnswer {
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
+    use cc_notify_core::approval::answer_token;
     use proptest::prelude::*;
 
     const WINDOW: Duration = Duration::from_secs(120);
@@ -796,6 +724,7 @@ mod tests {
             &ev(EventKind::ToolSucceeded {
                 tool_name: "Read".into(),
             }),
+            b"{}",
         );
         assert!(marker.still_ours());
         note_later_event(
@@ -803,6 +732,7 @@ mod tests {
             &ev(EventKind::ToolSucceeded {
                 tool_name: "Bash".into(),
             }),
+            b"{}",
         );
         assert!(!marker.still_ours());
     }
