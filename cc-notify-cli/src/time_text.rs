@@ -3,14 +3,9 @@
 /// `2026-11-21 07:01:02` (UTC) from Unix milliseconds; core's, shared with the log.
 pub use cc_notify_core::text::format_utc;
 
-/// `1h 02m`, `3m 05s`, `12s`.
+/// `1h 02m`, `3m 05s`, `12s` from milliseconds; core's, as push titles show durations.
 pub fn duration(ms: u64) -> String {
-    let s = ms / 1000;
-    match s {
-        0..=59 => format!("{s}s"),
-        60..=3599 => format!("{}m {:02}s", s / 60, s % 60),
-        _ => format!("{}h {:02}m", s / 3600, (s % 3600) / 60),
-    }
+    cc_notify_core::render::duration(std::time::Duration::from_millis(ms))
 }
 
 #[cfg(test)]

@@ -298,7 +298,7 @@ fn test_push(steps: &mut Steps, ask: &Ask, pushover: &dyn Notifier) {
     }
 }
 
-/// Asks the user to type on this terminal and shows what the terminal probe saw.
+/// Asks the user to type on this terminal and shows which presence probes saw it.
 fn typing_check(steps: &mut Steps, ask: &Ask) {
     if !ask.interactive {
         steps.note(
@@ -314,37 +314,35 @@ fn typing_check(steps: &mut Steps, ask: &Ask) {
         steps.note("typing check skipped: standard input is not a terminal");
         return;
     };
+    let mut env = cc_notify_presence::Env::from_process();
+    env.tty = Some(tty.clone());
+    let probes = cc_notify_presence::discover(&env);
     println!(
         "Typing check: type anything for about 10 seconds, then press Enter \
          (cc-notify holds a push back while you type like this)."
     );
-    let seen = typing::check(&tty, || {
+    let seen = typing::check(&probes.present, || {
         let _ = ask.line("> ");
     });
     match seen {
-        Seen::Moved { before, after } => steps.ok(&format!(
-            "typing seen on {}: last input {before} before, {after} after",
-            tty.display()
-        )),
-        Seen::TooShort(d) => steps.note(&format!(
-            "typed for {} s only; the terminal shows input at 8 s resolution, so it may not \
-             show: run setup again and type a little longer",
-            d.as_secs()
+        Seen::Moved(by) => steps.ok(&format!("typing seen by {}", by.join(", "))),
+        Seen::TooShort { typed, finest } => steps.note(&format!(
+            "typed for {} s only; the finest presence signal here shows input at {} s \
+             resolution, so it may not show: run setup again and type a little longer",
+            typed.as_secs(),
+            finest.as_secs()
         )),
         Seen::Still => steps.fail(
             &format!("typing on {} did not show", tty.display()),
             "pushes will not wait while you type here; `cc-notify doctor` shows what it finds",
         ),
         Seen::Unreadable(why) => steps.fail(
-            &format!("cannot read {}: {why}", tty.display()),
+            &format!("no presence signal readable from {}: {why}", tty.display()),
             "pushes will not wait while you type here",
         ),
     }
-    let mut env = cc_notify_presence::Env::from_process();
-    env.tty = Some(tty);
-    let view = cc_notify_presence::live_view(&cc_notify_presence::discover(&env));
     println!("What each presence signal sees from here now:");
-    for line in view.lines() {
+    for line in cc_notify_presence::live_view(&probes).lines() {
         println!("    {line}");
     }
 }
