@@ -287,3 +287,32 @@ fn without_input_or_any_backend_setup_names_every_way_to_give_one() {
     }
     assert_eq!(config(&world), before);
 }
+
+#[test]
+#[ignore = "needs dunst, Xvfb and dbus-launch (.ci/desktop-setup.sh)"]
+fn desktop_is_enabled_only_where_a_notification_daemon_answers() {
+    let world = bare_world("");
+    let before = config(&world);
+    // No session bus: refused, not written.
+    let out = world.run(&["setup", "--no-input", "--desktop"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert_eq!(config(&world), before);
+
+    let desktop = cc_notify_testkit::dunst::DunstSession::start();
+    let out = world
+        .command(&["setup", "--no-input", "--desktop"])
+        .env("DBUS_SESSION_BUS_ADDRESS", &desktop.bus)
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("desktop notifications by dunst"), "{text}");
+    assert_eq!(parsed(&world)["desktop"]["enabled"].as_bool(), Some(true));
+    let shown = desktop.close_all_and_read_history();
+    assert!(
+        shown
+            .iter()
+            .any(|(_, summary, _, _)| summary == "cc-notify setup"),
+        "{shown:?}"
+    );
+}
