@@ -13,5 +13,6 @@ pub mod ntfy;
 mod openai;
 pub mod pushover;
 pub mod scripted;
+mod stand_in;
 pub mod telegram;
 pub mod webhook;
