@@ -3,7 +3,7 @@
 # idempotently: dunst (the daemon and `dunstctl`), Xvfb (a headless X server for dunst to draw
 # on) and dbus-x11 (`dbus-launch`, a private session bus). Debian/Ubuntu apt; run as root.
 # Then:
-#   cargo test -p cc-notify-backends --test desktop_dunst -- --ignored --test-threads=1
+#   cargo test -p cc-notify-backends --test tests desktop_dunst:: -- --ignored --test-threads=1
 set -euo pipefail
 
 missing=()

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use cc_notify_core::NotifyError;
+use cc_notify_core::endpoint::UrlProblem;
 
 /// Why a backend's configuration is unusable. Permanent; never contains a secret.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -117,41 +118,19 @@ pub(crate) fn check_url(
     key: &'static str,
     url: &str,
 ) -> Result<(), ConfigError> {
-    let bad = || ConfigError::BadUrl {
-        section,
-        key,
-        url: url.to_owned(),
-    };
-    let (https, rest) = if let Some(rest) = url.strip_prefix("https://") {
-        (true, rest)
-    } else if let Some(rest) = url.strip_prefix("http://") {
-        (false, rest)
-    } else {
-        return Err(bad());
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => authority.split(':').next().unwrap_or_default(),
-    };
-    if host.is_empty() || authority.contains('@') || url.chars().any(char::is_whitespace) {
-        return Err(bad());
-    }
-    if !https && !is_loopback(host) {
-        return Err(ConfigError::InsecureUrl {
+    match cc_notify_core::endpoint::check(url) {
+        Ok(_) => Ok(()),
+        Err(UrlProblem::Malformed) => Err(ConfigError::BadUrl {
             section,
             key,
             url: url.to_owned(),
-        });
+        }),
+        Err(UrlProblem::Insecure) => Err(ConfigError::InsecureUrl {
+            section,
+            key,
+            url: url.to_owned(),
+        }),
     }
-    Ok(())
-}
-
-fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]

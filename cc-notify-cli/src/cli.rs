@@ -44,7 +44,7 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Set cc-notify up: Pushover keys, a test push, the hooks, and a typing check.
+    /// Set cc-notify up: where pushes go and their keys, a test push, the hooks, a typing check.
     Setup(crate::setup::SetupArgs),
     /// Register cc-notify's hooks with every coding agent found installed (or with --agent's).
     Install(SettingsArgs),

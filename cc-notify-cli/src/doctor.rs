@@ -7,7 +7,7 @@ use cc_notify_core::store::{self, StateDir};
 use cc_notify_core::{DecisionKind, NotifyError, tty};
 
 use crate::runtime::{self, now_ms};
-use crate::{config, notifiers, outbox, settings};
+use crate::{backend_check, config, notifiers, outbox, settings};
 
 /// How far back `doctor` looks for failures.
 const RECENT_MS: u64 = 24 * 3600 * 1000;
@@ -268,49 +268,11 @@ fn check_pushover(r: &mut Report, config: &config::Config) {
     }
 }
 
-/// Any other backend: its configuration, then the check its service offers (ntfy's health
-/// endpoint, Telegram's getMe, the desktop daemon's server information, the command on
-/// `$PATH`); a webhook offers none.
+/// Any other backend: its configuration, then the check its service offers
+/// ([`backend_check`]).
 fn check_backend(r: &mut Report, config: &config::Config, name: &str) {
-    use cc_notify_backends::{Command, Desktop, Ntfy, Telegram, Webhook};
     let fix_config = format!("check {} in the config", config::model::required_keys(name));
-    let checked: Result<Result<String, NotifyError>, String> = match name {
-        "ntfy" => Ntfy::from_config(&config.ntfy)
-            .map(|b| {
-                b.check()
-                    .map(|()| format!("ntfy server {} is up", config.ntfy.url))
-            })
-            .map_err(|e| e.to_string()),
-        "telegram" => Telegram::from_config(&config.telegram)
-            .map(|b| {
-                b.check()
-                    .map(|bot| format!("Telegram bot {bot} accepted the token"))
-            })
-            .map_err(|e| e.to_string()),
-        "desktop" => Desktop::from_config(
-            &config.desktop,
-            runtime::env_var("DBUS_SESSION_BUS_ADDRESS").as_deref(),
-        )
-        .map(|b| {
-            b.server_information()
-                .map(|[name, _, version, _]| format!("desktop notifications by {name} {version}"))
-        })
-        .map_err(|e| e.to_string()),
-        "command" => Command::from_config(&config.command)
-            .map(|b| {
-                b.check(runtime::env_var("PATH").as_deref())
-                    .map(|p| format!("command {} is executable", p.display()))
-            })
-            .map_err(|e| e.to_string()),
-        "webhook" => Webhook::from_config(&config.webhook)
-            .map(|_| {
-                Ok("webhook configured (a webhook offers no check; \
-                    `cc-notify send --to webhook \"test\"` tries it)"
-                    .to_owned())
-            })
-            .map_err(|e| e.to_string()),
-        other => Err(format!("unknown backend {other:?}")),
-    };
+    let checked = backend_check::check(config, name);
     match checked {
         Err(e) => r.fail(&format!("{name}: {e}"), &fix_config),
         Ok(Ok(what)) => r.ok(&what),

@@ -5,6 +5,7 @@
 
 pub mod agents;
 pub mod approve;
+pub mod backend_check;
 pub mod cli;
 pub mod config;
 pub mod deliver;

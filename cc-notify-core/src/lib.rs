@@ -33,6 +33,7 @@ pub mod decision;
 pub mod decision_log;
 pub mod delay;
 pub mod delivery;
+pub mod endpoint;
 pub mod engine;
 pub mod event;
 #[doc(hidden)]

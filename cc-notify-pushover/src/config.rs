@@ -4,6 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use cc_notify_core::endpoint::UrlProblem;
 use cc_notify_core::{Kind, NotifyError};
 use serde::{Deserialize, Deserializer};
 
@@ -338,36 +339,16 @@ pub(crate) fn check_devices(devices: &str) -> Result<(), ConfigError> {
 /// Checks the endpoint and derives `users/validate.json` from it.
 pub(crate) fn validate_url_for(api_url: &str) -> Result<String, ConfigError> {
     let bad = || ConfigError::BadUrl(api_url.to_owned());
-    let (https, rest) = if let Some(rest) = api_url.strip_prefix("https://") {
-        (true, rest)
-    } else if let Some(rest) = api_url.strip_prefix("http://") {
-        (false, rest)
-    } else {
-        return Err(bad());
+    let prefix = match cc_notify_core::endpoint::check(api_url) {
+        Ok(prefix) => prefix,
+        Err(UrlProblem::Malformed) => return Err(bad()),
+        Err(UrlProblem::Insecure) => return Err(ConfigError::InsecureUrl(api_url.to_owned())),
     };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => authority.split(':').next().unwrap_or_default(),
-    };
-    if host.is_empty() || authority.contains('@') {
-        return Err(bad());
-    }
-    if !https && !is_loopback(host) {
-        return Err(ConfigError::InsecureUrl(api_url.to_owned()));
-    }
     let base = api_url.strip_suffix("messages.json").ok_or_else(bad)?;
-    if !base.ends_with('/') || base.len() <= api_url.len() - rest.len() + authority.len() {
+    if !base.ends_with('/') || base.len() <= prefix {
         return Err(bad());
     }
     Ok(format!("{base}users/validate.json"))
-}
-
-fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 impl PushoverConfig {

@@ -14,9 +14,6 @@
 //! assert!(Script::ToolFails.prompt().contains("e2e-tool-fails"));
 //! ```
 
-use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::JoinHandle;
-
 use serde_json::{Value, json};
 
 /// A scripted conversation, selected by its keyword in the user's prompt.
@@ -127,96 +124,31 @@ pub fn multi_step_text(step: usize) -> String {
     format!("Step {step} of {MULTI_STEPS}: running a check.")
 }
 
-/// One request the stand-in received, kept for debugging failed tests.
-#[derive(Clone, Debug)]
-pub struct RecordedRequest {
-    /// HTTP method.
-    pub method: String,
-    /// Path and query.
-    pub url: String,
-    /// The body as received (lossy UTF-8).
-    pub body: String,
-    /// A one-line description of the answer given.
-    pub answer: String,
-}
+pub use crate::stand_in::{RecordedRequest, StartError};
+use crate::stand_in::{Reply, StandIn};
 
 /// The running stand-in; stops when dropped.
-pub struct FakeAnthropic {
-    url: String,
-    server: Arc<tiny_http::Server>,
-    requests: Arc<Mutex<Vec<RecordedRequest>>>,
-    thread: Option<JoinHandle<()>>,
-}
-
-/// Why the stand-in could not start.
-#[derive(Debug)]
-pub struct StartError(pub String);
-
-impl std::fmt::Display for StartError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "fake Anthropic API could not start: {}", self.0)
-    }
-}
-
-impl std::error::Error for StartError {}
+pub struct FakeAnthropic(StandIn);
 
 impl FakeAnthropic {
     /// Starts the stand-in on 127.0.0.1 with an ephemeral port, serving from a thread.
     pub fn start() -> Result<Self, StartError> {
-        let server =
-            tiny_http::Server::http("127.0.0.1:0").map_err(|e| StartError(e.to_string()))?;
-        let addr = server
-            .server_addr()
-            .to_ip()
-            .ok_or_else(|| StartError("not an IP listener".into()))?;
-        let server = Arc::new(server);
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let thread = {
-            let server = Arc::clone(&server);
-            let requests = Arc::clone(&requests);
-            std::thread::spawn(move || {
-                for request in server.incoming_requests() {
-                    serve(request, &requests);
-                }
-            })
-        };
-        Ok(Self {
-            url: format!("http://{addr}"),
-            server,
-            requests,
-            thread: Some(thread),
-        })
+        StandIn::start(answer, false).map(Self)
     }
 
     /// The base URL, for `ANTHROPIC_BASE_URL` (no trailing slash).
     pub fn url(&self) -> &str {
-        &self.url
+        self.0.url()
     }
 
     /// Every request received so far, oldest first.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.requests
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.0.requests()
     }
 
     /// A readable summary of the requests, one line each, for test failure messages.
     pub fn summary(&self) -> String {
-        self.requests()
-            .iter()
-            .map(|r| format!("{} {} -> {}\n", r.method, r.url, r.answer))
-            .collect()
-    }
-}
-
-impl Drop for FakeAnthropic {
-    fn drop(&mut self) {
-        self.server.unblock();
-        if let Some(thread) = self.thread.take() {
-            // A panic in the server thread has already been reported; nothing to add.
-            let _ = thread.join();
-        }
+        self.0.summary()
     }
 }
 
@@ -272,73 +204,33 @@ impl Message {
     }
 }
 
-fn serve(mut request: tiny_http::Request, log: &Mutex<Vec<RecordedRequest>>) {
-    let mut body = Vec::new();
-    // A body that cannot be read is answered like an empty one.
-    let _ = request.as_reader().read_to_end(&mut body);
-    let body = String::from_utf8_lossy(&body).into_owned();
-    let method = request.method().to_string();
-    let url = request.url().to_owned();
-    let path = url.split('?').next().unwrap_or("");
-
-    let answer = match (method.as_str(), path) {
+/// Answers one request as the Messages API would.
+fn answer(method: &str, path: &str, body: &str) -> Reply {
+    let answer = match (method, path) {
         ("POST", "/v1/messages/count_tokens") => Answer::Json(json!({"input_tokens": 42})),
-        ("POST", "/v1/messages") => match serde_json::from_str::<Value>(&body) {
+        ("POST", "/v1/messages") => match serde_json::from_str::<Value>(body) {
             Ok(parsed) => answer_messages(&parsed),
             Err(_) => Answer::Error(400, "invalid_request_error", "body is not JSON"),
         },
         ("GET" | "HEAD", "/") => Answer::Json(json!({})),
         _ => Answer::Error(404, "not_found_error", "not found"),
     };
-
-    let (status, content_type, payload, described) = match answer {
-        Answer::Json(value) => (
-            200,
-            "application/json",
-            value.to_string(),
-            value.to_string(),
-        ),
+    let mut reply = match answer {
+        Answer::Json(value) => Reply::json_described(200, &value, value.to_string()),
         Answer::Stream(message) => {
-            let model = serde_json::from_str::<Value>(&body)
+            let model = serde_json::from_str::<Value>(body)
                 .ok()
                 .and_then(|v| v.get("model").and_then(Value::as_str).map(str::to_owned))
                 .unwrap_or_else(|| "claude-e2e".to_owned());
-            (
-                200,
-                "text/event-stream",
-                sse(&message, &model),
-                message.describe(),
-            )
+            Reply::stream(sse(&message, &model), message.describe())
         }
         Answer::Error(status, kind, text) => {
             let value = json!({"type": "error", "error": {"type": kind, "message": text}});
-            (
-                status,
-                "application/json",
-                value.to_string(),
-                format!("{status} {kind}"),
-            )
+            Reply::json_described(status, &value, format!("{status} {kind}"))
         }
     };
-
-    log.lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .push(RecordedRequest {
-            method,
-            url,
-            body,
-            answer: described,
-        });
-
-    let mut response = tiny_http::Response::from_string(payload).with_status_code(status);
-    if let Ok(header) = tiny_http::Header::from_bytes("Content-Type", content_type) {
-        response.add_header(header);
-    }
-    if let Ok(header) = tiny_http::Header::from_bytes("request-id", "req_e2e") {
-        response.add_header(header);
-    }
-    // The client may have gone away (Claude Code aborts side requests); nothing to do then.
-    let _ = request.respond(response);
+    reply.headers.push(("request-id", "req_e2e"));
+    reply
 }
 
 /// Chooses the reply to a Messages API request from its content.

@@ -92,7 +92,7 @@ pub(crate) fn answer(path: &str, body: &Value) -> Reply {
             return reply;
         }
     };
-    Reply::stream(format!("data: {}\n\n", candidate(parts)), &chosen)
+    Reply::stream(format!("data: {}\n\n", candidate(parts)), chosen.describe())
 }
 
 #[cfg(test)]

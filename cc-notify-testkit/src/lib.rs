@@ -13,5 +13,7 @@ pub mod ntfy;
 mod openai;
 pub mod pushover;
 pub mod scripted;
+mod served;
+mod stand_in;
 pub mod telegram;
 pub mod webhook;

@@ -15,9 +15,6 @@
 //! assert!(api.openai_base().ends_with("/v1"));
 //! ```
 
-use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::JoinHandle;
-
 use serde_json::{Map, Value, json};
 
 pub use crate::anthropic::{
@@ -25,7 +22,8 @@ pub use crate::anthropic::{
     PERMISSION_REPLY, RECOVERED_REPLY, SECRET_API_KEY, SECRET_GITHUB_TOKEN, SLOW_COMMAND,
     SLOW_REPLY, Script, TOOL_REPLY, multi_step_text, say,
 };
-use crate::anthropic::{RecordedRequest, StartError};
+pub(crate) use crate::stand_in::Reply;
+use crate::stand_in::{RecordedRequest, StandIn, StartError};
 use crate::{gemini, openai};
 
 /// The command [`Script::Permission`] runs for the other agents: it writes outside the project
@@ -94,7 +92,7 @@ pub(crate) enum Move {
 }
 
 impl Move {
-    fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Move::Text(t) => format!("text {t:?}"),
             Move::Call {
@@ -231,142 +229,47 @@ fn placeholder(property: &Value) -> Value {
     }
 }
 
-/// A reply in one protocol.
-pub(crate) struct Reply {
-    pub status: u16,
-    pub content_type: &'static str,
-    pub body: String,
-    pub described: String,
-}
-
-impl Reply {
-    pub fn json(status: u16, value: &Value) -> Self {
-        Self {
-            status,
-            content_type: "application/json",
-            body: value.to_string(),
-            described: format!("{status} json"),
-        }
-    }
-
-    pub fn stream(body: String, chosen: &Move) -> Self {
-        Self {
-            status: 200,
-            content_type: "text/event-stream",
-            body,
-            described: chosen.describe(),
-        }
-    }
-}
-
 /// The running stand-in; stops when dropped.
-pub struct FakeModelApi {
-    url: String,
-    server: Arc<tiny_http::Server>,
-    requests: Arc<Mutex<Vec<RecordedRequest>>>,
-    thread: Option<JoinHandle<()>>,
-}
+pub struct FakeModelApi(StandIn);
 
 impl FakeModelApi {
-    /// Starts the stand-in on 127.0.0.1 with an ephemeral port, serving from a thread.
+    /// Starts the stand-in on 127.0.0.1 with an ephemeral port, serving from a thread (each
+    /// request on its own: agents hold a stream open while asking again).
     pub fn start() -> Result<Self, StartError> {
-        let server =
-            tiny_http::Server::http("127.0.0.1:0").map_err(|e| StartError(e.to_string()))?;
-        let addr = server
-            .server_addr()
-            .to_ip()
-            .ok_or_else(|| StartError("not an IP listener".into()))?;
-        let server = Arc::new(server);
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let thread = {
-            let server = Arc::clone(&server);
-            let requests = Arc::clone(&requests);
-            std::thread::spawn(move || {
-                for request in server.incoming_requests() {
-                    // One thread per request: agents hold a stream open while asking again.
-                    let requests = Arc::clone(&requests);
-                    std::thread::spawn(move || serve(request, &requests));
-                }
-            })
-        };
-        Ok(Self {
-            url: format!("http://{addr}"),
-            server,
-            requests,
-            thread: Some(thread),
-        })
+        StandIn::start(answer, true).map(Self)
     }
 
     /// The base URL without a path (Gemini's `GOOGLE_GEMINI_BASE_URL`).
     pub fn url(&self) -> &str {
-        &self.url
+        self.0.url()
     }
 
     /// The OpenAI-style base URL, `<url>/v1`.
     pub fn openai_base(&self) -> String {
-        format!("{}/v1", self.url)
+        format!("{}/v1", self.0.url())
     }
 
     /// Every request received so far, oldest first.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.requests
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.0.requests()
     }
 
     /// A readable summary of the requests, one line each, for test failure messages.
     pub fn summary(&self) -> String {
-        self.requests()
-            .iter()
-            .map(|r| format!("{} {} -> {}\n", r.method, r.url, r.answer))
-            .collect()
+        self.0.summary()
     }
 }
 
-impl Drop for FakeModelApi {
-    fn drop(&mut self) {
-        self.server.unblock();
-        if let Some(thread) = self.thread.take() {
-            // A panic in the server thread has already been reported; nothing to add.
-            let _ = thread.join();
-        }
-    }
-}
-
-fn serve(mut request: tiny_http::Request, log: &Mutex<Vec<RecordedRequest>>) {
-    let mut body = Vec::new();
-    // A body that cannot be read is answered like an empty one.
-    let _ = request.as_reader().read_to_end(&mut body);
-    let body = String::from_utf8_lossy(&body).into_owned();
-    let method = request.method().to_string();
-    let url = request.url().to_owned();
-    let path = url.split('?').next().unwrap_or("");
-    let parsed = serde_json::from_str::<Value>(&body).unwrap_or(Value::Null);
-
-    let reply = match (method.as_str(), path) {
+/// Answers one request in the protocol its path names.
+fn answer(method: &str, path: &str, body: &str) -> Reply {
+    let parsed = serde_json::from_str::<Value>(body).unwrap_or(Value::Null);
+    match (method, path) {
         ("POST", "/v1/responses") => openai::responses(&parsed),
         ("POST", "/v1/chat/completions") => openai::chat(&parsed),
         ("GET", "/v1/models") => Reply::json(200, &json!({"object": "list", "data": []})),
         ("POST", p) if p.starts_with("/v1beta/models/") => gemini::answer(p, &parsed),
         _ => Reply::json(404, &json!({"error": {"message": "not found"}})),
-    };
-
-    log.lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .push(RecordedRequest {
-            method,
-            url,
-            body,
-            answer: reply.described.clone(),
-        });
-
-    let mut response = tiny_http::Response::from_string(reply.body).with_status_code(reply.status);
-    if let Ok(header) = tiny_http::Header::from_bytes("Content-Type", reply.content_type) {
-        response.add_header(header);
     }
-    // The client may have gone away; nothing to do then.
-    let _ = request.respond(response);
 }
 
 /// A fresh id with `prefix`, unique in this process.

@@ -65,7 +65,7 @@ pub(crate) fn responses(body: &Value) -> Reply {
     if chosen == Move::Error {
         return error_reply();
     }
-    Reply::stream(responses_stream(&chosen), &chosen)
+    Reply::stream(responses_stream(&chosen), chosen.describe())
 }
 
 /// The full Responses event sequence for one move (Copilot needs every event, deltas included).
@@ -189,7 +189,7 @@ pub(crate) fn chat(body: &Value) -> Reply {
     if chosen == Move::Error {
         return error_reply();
     }
-    Reply::stream(chat_stream(&chosen), &chosen)
+    Reply::stream(chat_stream(&chosen), chosen.describe())
 }
 
 /// The streamed chunks of one move, then `[DONE]`.

@@ -14,12 +14,13 @@ use std::fs::OpenOptions;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread::JoinHandle;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tiny_http::{Header, Method, Response, Server};
+
+use crate::served::{Served, Shared, Stoppable};
 
 /// Pushover's documented (non-working) example application token, accepted by default.
 pub const EXAMPLE_TOKEN: &str = "azGDORePK8gMaC0QOYAMyEEuzJnyUi";
@@ -135,24 +136,15 @@ struct State {
     stopping: bool,
 }
 
-struct Shared {
-    state: Mutex<State>,
-    changed: Condvar,
-}
-
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+impl Stoppable for State {
+    fn stop(&mut self) -> Vec<tiny_http::Request> {
+        self.stopping = true;
+        std::mem::take(&mut self.held)
     }
 }
 
 /// A fake Pushover API on `127.0.0.1:<random port>`, shut down on drop.
-pub struct FakePushover {
-    shared: Arc<Shared>,
-    server: Arc<Server>,
-    addr: SocketAddr,
-    thread: Option<JoinHandle<()>>,
-}
+pub struct FakePushover(Served<State>);
 
 impl FakePushover {
     /// Starts the fake on 127.0.0.1 with a free port, accepting the documented example keys.
@@ -160,13 +152,8 @@ impl FakePushover {
     /// # Panics
     /// If no loopback port can be bound (a test environment problem).
     pub fn start() -> FakePushover {
-        let server = Arc::new(Server::http("127.0.0.1:0").expect("bind 127.0.0.1:0"));
-        let addr = server
-            .server_addr()
-            .to_ip()
-            .expect("the fake listens on TCP");
-        let shared = Arc::new(Shared {
-            state: Mutex::new(State {
+        FakePushover(Served::start(
+            State {
                 script: VecDeque::new(),
                 requests: Vec::new(),
                 tokens: vec![EXAMPLE_TOKEN.into()],
@@ -182,121 +169,85 @@ impl FakePushover {
                 held: Vec::new(),
                 next_id: 0,
                 stopping: false,
-            }),
-            changed: Condvar::new(),
-        });
-        let thread = {
-            let (server, shared) = (server.clone(), shared.clone());
-            std::thread::spawn(move || serve(&server, &shared))
-        };
-        FakePushover {
-            shared,
-            server,
-            addr,
-            thread: Some(thread),
-        }
+            },
+            serve,
+        ))
     }
 
     /// The address the fake listens on.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.0.addr
     }
 
     /// The messages endpoint, `http://127.0.0.1:PORT/1/messages.json`.
     pub fn url(&self) -> String {
-        format!("http://{}/1/messages.json", self.addr)
+        format!("http://{}/1/messages.json", self.0.addr)
     }
 
     /// The user validation endpoint, `http://127.0.0.1:PORT/1/users/validate.json`.
     pub fn validate_url(&self) -> String {
-        format!("http://{}/1/users/validate.json", self.addr)
+        format!("http://{}/1/users/validate.json", self.0.addr)
     }
 
     /// Queues how to answer the next request not yet scripted.
     pub fn script(&self, behaviour: Behaviour) {
-        self.shared.lock().script.push_back(behaviour);
+        self.0.shared.lock().script.push_back(behaviour);
     }
 
     /// Accepts only these application tokens.
     pub fn accept_tokens(&self, tokens: &[&str]) {
-        self.shared.lock().tokens = tokens.iter().map(|t| t.to_string()).collect();
+        self.0.shared.lock().tokens = tokens.iter().map(|t| t.to_string()).collect();
     }
 
     /// Accepts only these user keys.
     pub fn accept_users(&self, users: &[&str]) {
-        self.shared.lock().users = users.iter().map(|u| u.to_string()).collect();
+        self.0.shared.lock().users = users.iter().map(|u| u.to_string()).collect();
     }
 
     /// Also accepts these (custom) sound names.
     pub fn add_sounds(&self, sounds: &[&str]) {
-        let mut s = self.shared.lock();
+        let mut s = self.0.shared.lock();
         s.sounds.extend(sounds.iter().map(|s| s.to_string()));
     }
 
     /// The active devices `users/validate.json` reports (default `["phone"]`).
     pub fn set_devices(&self, devices: &[&str]) {
-        self.shared.lock().devices = devices.iter().map(|d| d.to_string()).collect();
+        self.0.shared.lock().devices = devices.iter().map(|d| d.to_string()).collect();
     }
 
     /// Which `X-Limit-App-*` headers successful answers carry.
     pub fn set_limit_headers(&self, limits: LimitHeaders) {
-        self.shared.lock().limits = limits;
+        self.0.shared.lock().limits = limits;
     }
 
     /// Appends every answered request to `path` as one JSON line
     /// (`{"path", "params", "status"}`).
     pub fn log_requests_to(&self, path: impl Into<PathBuf>) {
-        self.shared.lock().log = Some(path.into());
+        self.0.shared.lock().log = Some(path.into());
     }
 
     /// Every request received so far, in order.
     pub fn requests(&self) -> Vec<Request> {
-        self.shared.lock().requests.clone()
+        self.0.shared.lock().requests.clone()
     }
 
     /// How many requests the fake holds unanswered right now ([`Behaviour::Hang`]).
     pub fn held(&self) -> usize {
-        self.shared.lock().held.len()
+        self.0.shared.lock().held.len()
     }
 
     /// Waits until at least `n` requests have arrived or `timeout` passed; returns the
     /// requests received so far either way.
     pub fn wait_for_requests(&self, n: usize, timeout: Duration) -> Vec<Request> {
-        let deadline = Instant::now() + timeout;
-        let mut s = self.shared.lock();
-        while s.requests.len() < n {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                break;
-            }
-            s = match self.shared.changed.wait_timeout(s, left) {
-                Ok((guard, _)) => guard,
-                Err(e) => e.into_inner().0,
-            };
-        }
-        s.requests.clone()
+        self.0
+            .shared
+            .wait(timeout, |s| s.requests.len() >= n)
+            .requests
+            .clone()
     }
 }
 
-impl Drop for FakePushover {
-    fn drop(&mut self) {
-        let held = {
-            let mut s = self.shared.lock();
-            s.stopping = true;
-            std::mem::take(&mut s.held)
-        };
-        self.shared.changed.notify_all();
-        self.server.unblock();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-        for rq in held {
-            drop(rq.into_writer());
-        }
-    }
-}
-
-fn serve(server: &Server, shared: &Arc<Shared>) {
+fn serve(server: &Server, shared: &Arc<Shared<State>>) {
     while let Ok(mut rq) = server.recv() {
         let arrived = Instant::now();
         if shared.lock().stopping {
@@ -412,7 +363,7 @@ impl Answer {
     }
 }
 
-fn finish(shared: &Shared, rq: tiny_http::Request, record: &mut Request, answer: Answer) {
+fn finish(shared: &Shared<State>, rq: tiny_http::Request, record: &mut Request, answer: Answer) {
     let mut response = Response::from_string(answer.body).with_status_code(answer.status);
     for (k, v) in answer.headers {
         if let Ok(h) = Header::from_bytes(k.as_bytes(), v.as_bytes()) {
@@ -689,7 +640,7 @@ mod tests {
 
     fn status_of(pairs: &[(&str, &str)]) -> u16 {
         let fake = FakePushover::start();
-        let mut s = fake.shared.lock();
+        let mut s = fake.0.shared.lock();
         judge(&mut s, "/1/messages.json", true, Some(&params(pairs))).status
     }
 

@@ -7,12 +7,13 @@ use std::fs::OpenOptions;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use tiny_http::{Header, Server};
+
+use crate::served::{Served, Shared, Stoppable};
 
 /// A scripted failure for the next request (see [`Fake::script`]); with none queued, the fake
 /// answers like the real service.
@@ -140,24 +141,16 @@ struct State<S> {
     stopping: bool,
 }
 
-struct Shared<S> {
-    state: Mutex<State<S>>,
-    changed: Condvar,
-}
-
-impl<S> Shared<S> {
-    fn lock(&self) -> MutexGuard<'_, State<S>> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+impl<S: Service> Stoppable for State<S> {
+    fn stop(&mut self) -> Vec<tiny_http::Request> {
+        self.stopping = true;
+        self.service.shutdown();
+        std::mem::take(&mut self.held)
     }
 }
 
 /// A fake service on `127.0.0.1:<random port>`, shut down on drop.
-pub struct Fake<S: Service> {
-    shared: Arc<Shared<S>>,
-    server: Arc<Server>,
-    addr: SocketAddr,
-    thread: Option<JoinHandle<()>>,
-}
+pub struct Fake<S: Service>(Served<State<S>>);
 
 impl<S: Service> Fake<S> {
     /// Starts `service` on 127.0.0.1 with a free port.
@@ -165,109 +158,67 @@ impl<S: Service> Fake<S> {
     /// # Panics
     /// If no loopback port can be bound (a test environment problem).
     pub fn start_with(service: S) -> Fake<S> {
-        let server = Arc::new(Server::http("127.0.0.1:0").expect("bind 127.0.0.1:0"));
-        let addr = server
-            .server_addr()
-            .to_ip()
-            .expect("the fake listens on TCP");
-        let shared = Arc::new(Shared {
-            state: Mutex::new(State {
+        Fake(Served::start(
+            State {
                 service,
                 script: VecDeque::new(),
                 requests: Vec::new(),
                 held: Vec::new(),
                 log: None,
                 stopping: false,
-            }),
-            changed: Condvar::new(),
-        });
-        let thread = {
-            let (server, shared) = (server.clone(), shared.clone());
-            std::thread::spawn(move || serve(&server, &shared))
-        };
-        Fake {
-            shared,
-            server,
-            addr,
-            thread: Some(thread),
-        }
+            },
+            serve::<S>,
+        ))
     }
 
     /// The address the fake listens on.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.0.addr
     }
 
     /// `http://127.0.0.1:PORT`.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.0.addr)
     }
 
     /// Queues a failure for the next request not yet scripted.
     pub fn script(&self, fault: Fault) {
-        self.shared.lock().script.push_back(fault);
+        self.0.shared.lock().script.push_back(fault);
     }
 
     /// Runs `f` on the service, e.g. to change what it accepts or read what it stored.
     pub fn with_service<T>(&self, f: impl FnOnce(&mut S) -> T) -> T {
-        f(&mut self.shared.lock().service)
+        f(&mut self.0.shared.lock().service)
     }
 
     /// Appends every answered request to `path` as one JSON line
     /// (`{"method","path","status","body"}`, the body as JSON when it is JSON, else text).
     pub fn log_requests_to(&self, path: impl Into<PathBuf>) {
-        self.shared.lock().log = Some(path.into());
+        self.0.shared.lock().log = Some(path.into());
     }
 
     /// Every request received so far, in order.
     pub fn requests(&self) -> Vec<Request> {
-        self.shared.lock().requests.clone()
+        self.0.shared.lock().requests.clone()
     }
 
     /// How many requests the fake holds unanswered ([`Fault::Hang`]).
     pub fn held(&self) -> usize {
-        self.shared.lock().held.len()
+        self.0.shared.lock().held.len()
     }
 
     /// Waits until at least `n` requests have arrived or `timeout` passed; returns the
     /// requests received so far either way.
     pub fn wait_for_requests(&self, n: usize, timeout: Duration) -> Vec<Request> {
-        let deadline = Instant::now() + timeout;
-        let mut s = self.shared.lock();
-        while s.requests.len() < n {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                break;
-            }
-            s = match self.shared.changed.wait_timeout(s, left) {
-                Ok((guard, _)) => guard,
-                Err(e) => e.into_inner().0,
-            };
-        }
-        s.requests.clone()
+        self.0
+            .shared
+            .wait(timeout, |s| s.requests.len() >= n)
+            .requests
+            .clone()
     }
 }
 
-impl<S: Service> Drop for Fake<S> {
-    fn drop(&mut self) {
-        let held = {
-            let mut s = self.shared.lock();
-            s.stopping = true;
-            s.service.shutdown();
-            std::mem::take(&mut s.held)
-        };
-        self.shared.changed.notify_all();
-        self.server.unblock();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-        for rq in held {
-            drop(rq.into_writer());
-        }
-    }
-}
-
-fn serve<S: Service>(server: &Server, shared: &Shared<S>) {
+fn serve<S: Service>(server: &Server, shared: &Arc<Shared<State<S>>>) {
     while let Ok(mut rq) = server.recv() {
         if shared.lock().stopping {
             break;

@@ -1,4 +1,4 @@
-//! Writing the Pushover keys into the user's config file: in place, keeping every other key,
+//! Writing the keys `setup` was given into the user's config file: in place, keeping every other key,
 //! comment and the order of the file, with mode 0600, replaced atomically (a new file renamed
 //! over the old), its directory created 0700 when missing.
 
@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use toml_edit::{DocumentMut, Item, Table, value};
+use toml_edit::{DocumentMut, Item, Table, Value};
 
 /// Why the config file could not be updated.
 #[derive(Debug, thiserror::Error)]
@@ -31,11 +31,13 @@ pub enum WriteError {
         /// The parser's message.
         message: String,
     },
-    /// `[pushover]` is there but is not a table. Permanent.
-    #[error("{path}: `pushover` is not a table")]
+    /// The section is there but is not a table. Permanent.
+    #[error("{path}: `{section}` is not a table")]
     NotATable {
         /// The file.
         path: PathBuf,
+        /// The section.
+        section: &'static str,
     },
     /// The new file could not be written. May be transient (a full disk).
     #[error("cannot write {path}: {source}")]
@@ -48,7 +50,7 @@ pub enum WriteError {
     },
 }
 
-/// What [`set_pushover_keys`] did.
+/// What [`set_keys`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Written {
     /// The file already held these keys (its mode is made 0600 all the same).
@@ -57,29 +59,39 @@ pub enum Written {
     Changed,
 }
 
-/// The `[pushover]` token and user key in the file's text, as far as it has them.
-pub fn pushover_keys(text: &str) -> (Option<String>, Option<String>) {
-    let Ok(doc) = text.parse::<DocumentMut>() else {
-        return (None, None);
-    };
-    let key = |k: &str| {
-        doc.get("pushover")
-            .and_then(|p| p.get(k))
-            .and_then(Item::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-    };
-    (key("token"), key("user"))
+/// One key to set: `[section] key = value`.
+#[derive(Debug, Clone)]
+pub struct Edit {
+    /// The table (`pushover`, `ntfy`, …).
+    pub section: &'static str,
+    /// The key in it.
+    pub key: &'static str,
+    /// Its new value.
+    pub value: Value,
 }
 
-/// Sets `[pushover] token` and `user` (each when `Some`) in the file at `path`, creating it
-/// and its directory as needed. The file is written only when something changes; its mode
-/// ends up 0600 either way. A symlinked file (dotfiles) is written where it points.
-pub fn set_pushover_keys(
-    path: &Path,
-    token: Option<&str>,
-    user: Option<&str>,
-) -> Result<Written, WriteError> {
+impl Edit {
+    /// `[section] key = value`.
+    pub fn new(section: &'static str, key: &'static str, value: impl Into<Value>) -> Self {
+        Edit {
+            section,
+            key,
+            value: value.into(),
+        }
+    }
+}
+
+/// A value as TOML text without its surrounding spaces and comments.
+fn bare(v: &Value) -> String {
+    let mut v = v.clone();
+    v.decor_mut().clear();
+    v.to_string()
+}
+
+/// Sets every key of `edits` in the file at `path`, creating it and its directory as needed.
+/// The file is written only when something changes; its mode ends up 0600 either way. A
+/// symlinked file (dotfiles) is written where it points.
+pub fn set_keys(path: &Path, edits: &[Edit]) -> Result<Written, WriteError> {
     let write_err = |path: &Path, source| WriteError::Write {
         path: path.to_owned(),
         source,
@@ -97,17 +109,22 @@ pub fn set_pushover_keys(
                 path: path.clone(),
                 message: e.message().to_owned(),
             })?;
-    let section = doc
-        .entry("pushover")
-        .or_insert_with(|| Item::Table(Table::new()));
-    let Some(section) = section.as_table_like_mut() else {
-        return Err(WriteError::NotATable { path });
-    };
-    for (key, new) in [("token", token), ("user", user)] {
-        if let Some(new) = new
-            && section.get(key).and_then(Item::as_str) != Some(new)
-        {
-            section.insert(key, value(new));
+    for edit in edits {
+        let section = doc
+            .entry(edit.section)
+            .or_insert_with(|| Item::Table(Table::new()));
+        let Some(section) = section.as_table_like_mut() else {
+            return Err(WriteError::NotATable {
+                path,
+                section: edit.section,
+            });
+        };
+        let same = section
+            .get(edit.key)
+            .and_then(Item::as_value)
+            .is_some_and(|old| bare(old) == bare(&edit.value));
+        if !same {
+            section.insert(edit.key, Item::Value(edit.value.clone()));
         }
     }
     let new_text = doc.to_string();
@@ -154,12 +171,30 @@ mod tests {
     const TOKEN: &str = "azGDORePK8gMaC0QOYAMyEEuzJnyUi";
     const USER: &str = "uQiRzpo4DXghDmr9QzzfQu27cmVRsG";
 
+    fn pushover(token: &str, user: Option<&str>) -> Vec<Edit> {
+        let mut edits = vec![Edit::new("pushover", "token", token)];
+        edits.extend(user.map(|u| Edit::new("pushover", "user", u)));
+        edits
+    }
+
+    /// The `[pushover]` token and user key in the file's text, as far as it has them.
+    fn pushover_keys(text: &str) -> (Option<String>, Option<String>) {
+        let doc: DocumentMut = text.parse().expect("TOML");
+        let key = |k: &str| {
+            doc.get("pushover")
+                .and_then(|p| p.get(k))
+                .and_then(Item::as_str)
+                .map(str::to_owned)
+        };
+        (key("token"), key("user"))
+    }
+
     #[test]
     fn keeps_other_keys_and_comments_and_is_private() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("cc-notify").join("config.toml");
         assert_eq!(
-            set_pushover_keys(&path, Some(TOKEN), Some(USER)).expect("create"),
+            set_keys(&path, &pushover(TOKEN, Some(USER))).expect("create"),
             Written::Changed
         );
         let mode = fs::metadata(&path).expect("stat").permissions().mode();
@@ -176,7 +211,7 @@ mod tests {
         )
         .expect("write");
         fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).expect("chmod");
-        set_pushover_keys(&path, Some(TOKEN), Some(USER)).expect("update");
+        set_keys(&path, &pushover(TOKEN, Some(USER))).expect("update");
         let text = fs::read_to_string(&path).expect("read");
         assert!(
             text.starts_with("# mine\n[timing]\ngrace = 3 # short\n"),
@@ -194,10 +229,28 @@ mod tests {
 
         // Again with the same keys: nothing to change.
         assert_eq!(
-            set_pushover_keys(&path, Some(TOKEN), Some(USER)).expect("again"),
+            set_keys(&path, &pushover(TOKEN, Some(USER))).expect("again"),
             Written::Unchanged
         );
         assert_eq!(fs::read_to_string(&path).expect("read"), text);
+
+        // Other sections and other types: a flag, a list, a new table.
+        let edits = [
+            Edit::new("desktop", "enabled", true),
+            Edit::new("command", "argv", Value::from_iter(["notify-me", "--loud"])),
+            Edit::new("ntfy", "topic", "cc-42"),
+        ];
+        assert_eq!(set_keys(&path, &edits).expect("more"), Written::Changed);
+        let more = fs::read_to_string(&path).expect("read");
+        let doc: DocumentMut = more.parse().expect("TOML");
+        assert_eq!(doc["desktop"]["enabled"].as_bool(), Some(true));
+        assert_eq!(
+            doc["command"]["argv"].to_string().trim(),
+            r#"["notify-me", "--loud"]"#
+        );
+        assert_eq!(doc["ntfy"]["topic"].as_str(), Some("cc-42"));
+        assert!(more.starts_with(&text), "{more}");
+        assert_eq!(set_keys(&path, &edits).expect("again"), Written::Unchanged);
     }
 
     #[test]
@@ -206,7 +259,7 @@ mod tests {
         let path = dir.path().join("config.toml");
         fs::write(&path, "[pushover\n").expect("write");
         assert!(matches!(
-            set_pushover_keys(&path, Some(TOKEN), None),
+            set_keys(&path, &pushover(TOKEN, None)),
             Err(WriteError::Parse { .. })
         ));
         assert_eq!(fs::read_to_string(&path).expect("read"), "[pushover\n");

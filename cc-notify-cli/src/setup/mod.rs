@@ -3,26 +3,27 @@
 //! and the environment, for scripts and dotfiles. Re-running it is safe: keys already in the
 //! config are kept unless new ones are given, the hooks are registered once.
 //!
-//! The steps: the Pushover keys (options, else `CC_NOTIFY_PUSHOVER_TOKEN`/`_USER`, else the
-//! config, else asked for); the keys validated (keys Pushover refuses are never written); the
-//! config written 0600 ([`config_file`]); a test push (confirmed by the user when interactive); the hooks registered (`install`); the
+//! The steps: the backends chosen and their keys (options, else the environment, else the
+//! config, else asked for); each checked with its service (keys a service refuses are never
+//! written); the config written 0600 ([`config_file`]); all three in [`keys`] and [`backends`]; a test push
+//! through each (confirmed by the user when interactive); the hooks registered (`install`); the
 //! typing check on the user's terminal ([`typing`], interactive only).
 
+pub mod backends;
 pub mod config_file;
+pub mod keys;
 pub mod typing;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
-use cc_notify_core::{Kind, Notification, Notifier, NotifyError, tty};
+use cc_notify_core::tty;
 use cc_notify_pushover::Credential;
 use cc_notify_pushover::config::check_key;
 use clap::Args;
 
-use crate::config::{self, TOKEN_VARS, USER_VARS};
-use crate::{notifiers, runtime};
+use crate::config;
 
-use config_file::Written;
 use typing::Seen;
 
 /// `setup`'s options.
@@ -43,6 +44,9 @@ pub struct SetupArgs {
     /// Do not send the test push.
     #[arg(long)]
     pub no_test_push: bool,
+    /// The other backends.
+    #[command(flatten)]
+    pub backends: keys::BackendArgs,
 }
 
 /// The checklist `setup` prints as it goes; any ✗ makes the exit code 1.
@@ -112,147 +116,16 @@ pub fn run(args: SetupArgs) -> ExitCode {
         return ExitCode::FAILURE;
     };
 
-    // 1. The keys: options, else the environment, else the file, else asked for.
-    let env_key = |vars: [&str; 2]| {
-        vars.iter()
-            .find_map(|v| runtime::env_var(v).filter(|s| !s.is_empty()))
-    };
-    let (file_token, file_user) = std::fs::read_to_string(&path)
-        .map(|text| config_file::pushover_keys(&text))
-        .unwrap_or_default();
-    let mut to_write: [Option<String>; 2] = [None, None];
-    let mut missing = Vec::new();
-    for (i, (which, given, env, in_file, option, var, prompt)) in [
-        (
-            Credential::Token,
-            args.pushover_token.clone(),
-            env_key(TOKEN_VARS),
-            file_token,
-            "--pushover-token",
-            TOKEN_VARS[0],
-            "Pushover application token (pushover.net/apps/build): ",
-        ),
-        (
-            Credential::User,
-            args.pushover_user.clone(),
-            env_key(USER_VARS),
-            file_user,
-            "--pushover-user",
-            USER_VARS[0],
-            "Pushover user key (top of pushover.net once logged in): ",
-        ),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        if let Some(key) = given {
-            if let Err(e) = check_key(which, &key) {
-                steps.fail(&format!("{option}: {e}"), "copy it again from pushover.net");
-                continue;
-            }
-            to_write[i] = Some(key);
-        } else if env.is_some() {
-            // The environment's key stays out of the file.
-            steps.note(&format!(
-                "{option}: taken from the environment ({var} or the like), not written to the file"
-            ));
-        } else if in_file.is_some() {
-            // Kept as it is.
-        } else if let Some(key) = ask.key(which, prompt) {
-            to_write[i] = Some(key);
-        } else {
-            missing.push(format!("{option} (or {var})"));
-        }
-    }
-    if !missing.is_empty() {
-        steps.fail(
-            &format!("missing: {}", missing.join(", ")),
-            "get them from pushover.net, then run `cc-notify setup` again",
-        );
-    }
-    if !steps.failed.is_empty() {
+    // 1–3. The backends: chosen, their keys gathered, checked, written ([`backends`]).
+    let Some(configured) = backends::configure(&args, &mut steps, &ask, &path) else {
         return finish(&steps);
-    }
-
-    // 2. The config as it will be: the file's, with the new keys. A broken file is fixed first.
-    let mut config = match config::load(&path, &runtime::env_var) {
-        Ok(loaded) => loaded.config,
-        Err(e) => {
-            steps.fail(
-                &format!("config error: {e}"),
-                "fix that key, then run setup again",
-            );
-            return finish(&steps);
-        }
     };
-    if let Some(token) = &to_write[0] {
-        config.pushover.token.clone_from(token);
-    }
-    if let Some(user) = &to_write[1] {
-        config.pushover.user.clone_from(user);
-    }
-
-    // 3. The keys, checked with Pushover before they are written: refused ones never are.
-    let pushover = match notifiers::pushover(&config) {
-        Some(Ok(p)) => p,
-        Some(Err(e)) => {
-            steps.fail(&format!("Pushover: {e}"), "check the token and user key");
-            return finish(&steps);
-        }
-        None => {
-            steps.fail("no Pushover keys", "run setup with the keys");
-            return finish(&steps);
-        }
-    };
-    match pushover.validate_user() {
-        Ok(info) => steps.ok(&format!(
-            "Pushover accepted the keys; active devices: {}",
-            info.devices.join(", ")
-        )),
-        Err(NotifyError::Rejected {
-            status: Some(404), ..
-        }) => steps.note(&format!(
-            "cannot validate the keys here: {} has no users/validate.json (HTTP 404); \
-             the test push shows whether they work",
-            config.pushover.api_url
-        )),
-        Err(e) if e.is_transient() => steps.fail(
-            &format!("cannot reach Pushover to check the keys: {e}"),
-            "check the network, then run setup again",
-        ),
-        Err(e) => {
-            steps.fail(
-                &format!("Pushover refused the keys: {e}"),
-                "copy the user key and application token again from pushover.net; \
-                 the config was not changed",
-            );
-            return finish(&steps);
-        }
-    }
-
-    // The config file, 0600, every other key kept.
-    match config_file::set_pushover_keys(&path, to_write[0].as_deref(), to_write[1].as_deref()) {
-        Ok(Written::Changed) => {
-            steps.ok(&format!("config written: {} (mode 0600)", path.display()))
-        }
-        Ok(Written::Unchanged) => steps.ok(&format!(
-            "config {} already has these keys (mode 0600)",
-            path.display()
-        )),
-        Err(e) => {
-            steps.fail(
-                &e.to_string(),
-                "fix the file or its directory, then run setup again",
-            );
-            return finish(&steps);
-        }
-    }
 
     // 4. The test push.
     if args.no_test_push {
         steps.note("test push skipped (--no-test-push)");
     } else {
-        test_push(&mut steps, &ask, &pushover);
+        backends::test_push(&mut steps, &ask, &configured);
     }
 
     // 5. The hooks of every agent found installed, through `install`.
@@ -269,33 +142,6 @@ pub fn run(args: SetupArgs) -> ExitCode {
     // 6. Typing detection on this terminal.
     typing_check(&mut steps, &ask);
     finish(&steps)
-}
-
-/// Sends the test push and, when interactive, asks whether it arrived.
-fn test_push(steps: &mut Steps, ask: &Ask, pushover: &dyn Notifier) {
-    let mut n = Notification::new(
-        Kind::Done,
-        "cc-notify setup",
-        "Test push: cc-notify can reach this device.",
-    );
-    n.timestamp = Some(runtime::now_ms() / 1000);
-    if let Err(e) = pushover.send(&n) {
-        steps.fail(
-            &format!("the test push failed: {e}"),
-            "`cc-notify doctor` checks the keys and the network",
-        );
-        return;
-    }
-    steps.ok("test push sent");
-    match ask.yes("Did the test push arrive on your phone?") {
-        None => {}
-        Some(true) => steps.ok("the test push arrived"),
-        Some(false) => steps.fail(
-            "the test push did not arrive",
-            "check that the Pushover app is logged in with this user key and that the \
-             device is active (pushover.net); its own quiet hours may hold pushes back",
-        ),
-    }
 }
 
 /// Asks the user to type on this terminal and shows which presence probes saw it.

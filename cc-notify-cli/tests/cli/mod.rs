@@ -21,3 +21,4 @@ mod presence_view;
 mod process_safety;
 mod security;
 mod setup_and_quiet;
+mod setup_backends;

@@ -21,7 +21,9 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 
 use super::ParseError;
-use super::json::{child, flag, object, path, required, string, text};
+use super::json::{
+    child, flag, hook_object, object, path, required, session_started, string, text,
+};
 use crate::event::{Agent, EndReason, Event, EventKind, InputNeed};
 
 /// The top-level fields [`parse`] reads.
@@ -51,14 +53,10 @@ pub const READ_FIELDS: &[&str] = &[
 /// assert!(matches!(ev.kind, EventKind::TurnEnded { reply: Some(_), .. }));
 /// ```
 pub fn parse(input: &[u8]) -> Result<Event, ParseError> {
-    let map = object(input)?;
-    let name = required(&map, "hook_event_name")?;
-    let session_id = required(&map, "session_id")?;
+    let (map, name, session_id) = hook_object(input)?;
     let tool_name = || string(&map, "tool_name").unwrap_or_default();
     let kind = match name.as_str() {
-        "SessionStart" => EventKind::SessionStarted {
-            source: string(&map, "source"),
-        },
+        "SessionStart" => session_started(&map),
         "UserPromptSubmit" => EventKind::TurnStarted,
         "PreToolUse" => EventKind::ToolStarting {
             tool_name: tool_name(),

@@ -12,8 +12,12 @@
 
 use std::io::{self, Read};
 
-/// How much is read from the stream at a time.
+/// How much is read from the stream at a time, once the document is larger than
+/// [`FIRST_CHUNK`].
 const CHUNK: usize = 64 * 1024;
+/// The first read's size: most documents fit, and a hook run then zeroes and touches one page
+/// of buffer instead of sixteen.
+const FIRST_CHUNK: usize = 4 * 1024;
 /// Keys longer than this are judged rejected without asking `keep` (no kept field is this
 /// long); their text is not collected.
 pub const MAX_KEY: usize = 64;
@@ -30,11 +34,16 @@ pub const MAX_KEY: usize = 64;
 /// ```
 pub fn read_input(mut input: impl Read, keep: impl Fn(&[u8]) -> bool) -> io::Result<Vec<u8>> {
     let mut skim = Skim::new(keep);
-    let mut buf = vec![0; CHUNK];
+    let mut buf = vec![0; FIRST_CHUNK];
     loop {
         match input.read(&mut buf) {
             Ok(0) => return Ok(skim.out),
-            Ok(n) => skim.feed(&buf[..n]),
+            Ok(n) => {
+                skim.feed(&buf[..n]);
+                if n == buf.len() && buf.len() < CHUNK {
+                    buf.resize(CHUNK, 0);
+                }
+            }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use serde_json::{Map, Value};
 
 use super::ParseError;
+use crate::event::EventKind;
 
 /// The payload as a JSON object.
 pub(crate) fn object(input: &[u8]) -> Result<Map<String, Value>, ParseError> {
@@ -51,4 +52,22 @@ pub(crate) fn child<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Ma
 /// The string at `key`, or the error that it is missing.
 pub(crate) fn required(map: &Map<String, Value>, key: &'static str) -> Result<String, ParseError> {
     text(map, key).ok_or(ParseError::Missing(key))
+}
+
+/// A payload with Claude Code's field names (Codex, Gemini CLI): the object, its
+/// `hook_event_name` and its `session_id`, both required.
+pub(crate) fn hook_object(
+    input: &[u8],
+) -> Result<(Map<String, Value>, String, String), ParseError> {
+    let map = object(input)?;
+    let name = required(&map, "hook_event_name")?;
+    let session_id = required(&map, "session_id")?;
+    Ok((map, name, session_id))
+}
+
+/// `SessionStart` with its `source` (`startup`, `resume`, …).
+pub(crate) fn session_started(map: &Map<String, Value>) -> EventKind {
+    EventKind::SessionStarted {
+        source: string(map, "source"),
+    }
 }

@@ -2,7 +2,7 @@
 //! (Xvfb) with a private session bus (dbus-launch), read back with `dunstctl`.
 //!
 //! Install the programs with `.ci/desktop-setup.sh`, then run
-//! `cargo test -p cc-notify-backends --test desktop_dunst -- --ignored --test-threads=1`.
+//! `cargo test -p cc-notify-backends --test tests desktop_dunst:: -- --ignored --test-threads=1`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
 use std::time::Duration;
