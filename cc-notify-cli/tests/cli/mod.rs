@@ -19,5 +19,6 @@ pub(crate) mod harness;
 mod lossless;
 mod presence_view;
 mod process_safety;
+mod progress;
 mod security;
 mod setup_and_quiet;
