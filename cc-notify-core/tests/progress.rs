@@ -538,20 +538,28 @@ fn enabling_mid_session_does_not_replay_history() {
     assert_eq!(state.progress.offset, cut as u64);
 }
 
-#[test]
-fn progress_never_touches_the_pending_banner() {
+/// A prompt, then a turn end whose reply's last block is `last_block`, with the transcript
+/// written up to step three: the transcript, its path, the state and the turn end's outcome.
+fn ended_before_step_three(last_block: &str) -> (Vec<u8>, PathBuf, SessionState, Outcome) {
     let data = fixture(THREE_STEPS);
     let path = PathBuf::from("session.jsonl");
     let cfg = progress_on();
     let before_step_three = find(&data, STEPS[2]);
     let (state, _) = hook_bytes(SessionState::default(), &prompt(&path, false), &cfg, b"");
-    // The turn ends on "Step two" (say at max_tokens, so without end_turn): it is the banner.
     let (state, out) = hook_bytes(
         state,
-        &stop(&path, STEPS[1]),
+        &stop(&path, last_block),
         &cfg,
         &data[..before_step_three],
     );
+    (data, path, state, out)
+}
+
+#[test]
+fn progress_never_touches_the_pending_banner() {
+    let cfg = progress_on();
+    // The turn ends on "Step two" (say at max_tokens, so without end_turn): it is the banner.
+    let (data, path, state, out) = ended_before_step_three(STEPS[1]);
     let step_two = (Kind::Done, STEPS[1].to_owned());
     assert_eq!(out.sent, [(Kind::Progress, STEPS[0].to_owned()), step_two]);
     let pending = state.pending.clone();
@@ -741,17 +749,8 @@ fn steps_the_transcript_writes_after_the_turn_end_still_go_out_before_the_banner
 
 #[test]
 fn only_the_pending_banner_of_the_turn_that_ended_catches_up() {
-    let data = fixture(THREE_STEPS);
-    let path = PathBuf::from("session.jsonl");
     let cfg = progress_on();
-    let before_step_three = find(&data, STEPS[2]);
-    let (state, _) = hook_bytes(SessionState::default(), &prompt(&path, false), &cfg, b"");
-    let (state, _) = hook_bytes(
-        state,
-        &stop(&path, LAST_BLOCK),
-        &cfg,
-        &data[..before_step_three],
-    );
+    let (data, path, state, _) = ended_before_step_three(LAST_BLOCK);
     let banner = state.pending.as_ref().unwrap().id;
     assert!(engine::banner_catch_up_from(&state, banner).is_some());
     assert_eq!(engine::banner_catch_up_from(&state, banner + 1), None);
