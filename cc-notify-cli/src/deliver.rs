@@ -8,7 +8,7 @@
 use std::ffi::OsString;
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use cc_notify_core::decision_log::LogRecord;
 use cc_notify_core::delivery::Carrying;
@@ -18,7 +18,7 @@ use cc_notify_core::presence::{
 };
 use cc_notify_core::store::StateDir;
 use cc_notify_core::wait_clock::WaitClock;
-use cc_notify_core::{ActivityProbe, DecisionKind, Kind, Notification, tty};
+use cc_notify_core::{ActivityProbe, DecisionKind, Kind, Notification, transcript, tty};
 use cc_notify_presence::{ClaudeSessionProbe, Env, Waiting, Watcher};
 
 use crate::handoff::{self, Job, Watching};
@@ -32,6 +32,13 @@ const POLL: Duration = Duration::from_millis(500);
 
 /// How often they are read while a reminder waits for the user to leave.
 const REMINDER_POLL: Duration = Duration::from_secs(2);
+
+/// How long a banner waits, at most, for the progress sender to finish the push it is
+/// sending, so that the banner comes after every progress push of its turn.
+const PROGRESS_PATIENCE: Duration = Duration::from_secs(30);
+
+/// How often the banner looks whether the progress sender has finished.
+const PROGRESS_POLL: Duration = Duration::from_millis(50);
 
 /// How a wait ended.
 #[derive(Debug, PartialEq)]
@@ -161,7 +168,10 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
             Some(json) => deliverer.finish_carried(push, end, &json),
             None => deliverer.finish(push, end),
         },
-        None => deliverer.send_progress(),
+        None => {
+            let rt = Runtime::load_for_hook(&dir, now_ms(), None);
+            deliverer.send_progress(&rt, false);
+        }
     }
     ExitCode::SUCCESS
 }
@@ -362,21 +372,34 @@ impl Deliverer<'_> {
         })
     }
 
-    /// Sends the session's queued progress pushes, oldest first, one at a time; exits when the
-    /// queue is empty (deciding so under the session lock, so a hook that queues more at the
-    /// same moment sees no sender and starts a new one).
-    fn send_progress(&self) {
-        let rt = Runtime::load_for_hook(self.dir, now_ms(), None);
+    /// Sends the session's queued progress pushes, oldest first, one at a time, until the
+    /// queue is empty. The progress sender then exits, deciding so under the session lock (so a
+    /// hook that queues more at the same moment sees no sender and starts a new one). A banner
+    /// (`before_banner`) sends the queue itself and then waits, at most [`PROGRESS_PATIENCE`],
+    /// while the progress sender is still sending what it took: the banner comes last.
+    fn send_progress(&self, rt: &Runtime, before_banner: bool) {
+        let deadline = Instant::now() + PROGRESS_PATIENCE;
         loop {
             let next = self.with_session(|file| {
-                if file.progress_queue.is_empty() {
-                    file.progress_sender = None;
-                    None
-                } else {
-                    Some(file.progress_queue.remove(0))
+                if !file.progress_queue.is_empty() {
+                    return Some(file.progress_queue.remove(0));
                 }
+                if !before_banner {
+                    file.progress_sender = None;
+                }
+                None
             });
-            let Some(Some(n)) = next else { return };
+            let n = match next {
+                Some(Some(n)) => n,
+                Some(None) if before_banner && Instant::now() < deadline => {
+                    if !self.progress_sender_busy() {
+                        return;
+                    }
+                    std::thread::sleep(PROGRESS_POLL);
+                    continue;
+                }
+                _ => return,
+            };
             if let Some(why) = crate::mute::silenced_now(self.dir, &rt.config, &n) {
                 self.log(
                     DecisionKind::Suppressed,
@@ -388,6 +411,43 @@ impl Deliverer<'_> {
             notifiers::deliver_all(self.dir, &rt.config, &n, Carrying::Progress, &|d, why| {
                 self.log(d, Some(n.kind), why);
             });
+        }
+    }
+
+    /// Whether the session's progress sender is still running (it clears its record under the
+    /// session lock once the queue is empty, right before it exits).
+    fn progress_sender_busy(&self) -> bool {
+        self.with_session(|f| f.progress_sender)
+            .flatten()
+            .is_some_and(|p| crate::process::is_same_process(p.pid, p.start_time))
+    }
+
+    /// Right before the turn-end banner `push` goes out: queues the turn's intermediate
+    /// messages the transcript had not written yet when the turn ended (see
+    /// [`engine::banner_catch_up`]), to go out before the banner.
+    fn catch_up_progress(&self, f: &mut SessionFile, push: u64, rt: &Runtime) {
+        let Some((path, offset)) = engine::banner_catch_up_from(&f.state, push) else {
+            return;
+        };
+        let scan = match transcript::scan_from(path, offset) {
+            Ok(scan) => scan,
+            Err(e) => {
+                let why = format!("transcript not scanned for progress before the banner: {e}");
+                return self.log(DecisionKind::Error, Some(Kind::Progress), why);
+            }
+        };
+        let late = engine::banner_catch_up(&mut f.state, push, &scan, &rt.engine, now_ms());
+        if !late.is_empty() {
+            self.log(
+                DecisionKind::Scheduled,
+                Some(Kind::Progress),
+                format!(
+                    "{} progress message(s) the transcript wrote after the turn ended: sending \
+                     before the banner",
+                    late.len()
+                ),
+            );
+            f.progress_queue.extend(late);
         }
     }
 
@@ -424,6 +484,7 @@ impl Deliverer<'_> {
         // its signal never arrived.
         let check = |f: &mut SessionFile| {
             let reply_file = engine::reply_file(&f.state, push).map(Path::to_path_buf);
+            self.catch_up_progress(f, push, &rt);
             let verdict = engine::fire_check(&mut f.state, push, now_ms(), &rt.engine);
             (verdict, reply_file)
         };
@@ -435,6 +496,8 @@ impl Deliverer<'_> {
             Some(check(&mut file))
         });
         let (verdict, reply_file) = checked.unzip();
+        // The turn's progress pushes go first, also those the banner just caught up on.
+        self.send_progress(&rt, true);
         let (decision, kind, why_not) = match verdict {
             Some(FireVerdict::Fire(n)) => {
                 let n = late_reply(n, reply_file.flatten().as_deref(), rt.engine.redact);

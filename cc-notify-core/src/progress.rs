@@ -9,7 +9,11 @@
 //! * after a tool call, pushes each new message at once (or, with `min_interval`, coalesces
 //!   them into one push at most that often);
 //! * when the turn ends, pushes what is left except the final reply, which is the Done or
-//!   Error banner's body.
+//!   Error banner's body;
+//! * right before that banner goes out, pushes what the transcript had not written yet when
+//!   the turn ended ([`banner_catch_up`](crate::engine::banner_catch_up)): Claude Code writes
+//!   it in batches, so it can lag every hook, the turn end's included. So a busy machine loses
+//!   no step and the banner still comes last.
 //!
 //! A message is pushed at most once: the cursor's offset only grows, and every message pushed
 //! or skipped is remembered by id, so a scan that lags behind (it started from an older offset,

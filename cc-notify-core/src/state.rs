@@ -172,6 +172,11 @@ pub struct ProgressCursor {
     pub last_push_ms: Option<u64>,
     /// Rendered message bodies waiting for `min_interval` to pass, oldest first.
     pub held: Vec<String>,
+    /// Set when the main agent's turn ended (to the final reply's last block, empty when
+    /// unknown) until its banner goes out: the transcript can lag the turn-end hook, so the
+    /// banner's deliverer scans once more for what was written after it
+    /// ([`banner_catch_up`](crate::engine::banner_catch_up)).
+    pub turn_end_reply: Option<String>,
 }
 
 impl ProgressCursor {
@@ -245,6 +250,7 @@ mod tests {
                 seen: vec!["msg_1".into()],
                 path: Some(PathBuf::from("t.jsonl")),
                 last_push_ms: Some(9),
+                turn_end_reply: Some("All done.".into()),
                 held: vec!["Checking the logs.".into()],
             },
             ended: true,

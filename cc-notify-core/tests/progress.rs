@@ -538,20 +538,28 @@ fn enabling_mid_session_does_not_replay_history() {
     assert_eq!(state.progress.offset, cut as u64);
 }
 
-#[test]
-fn progress_never_touches_the_pending_banner() {
+/// A prompt, then a turn end whose reply's last block is `last_block`, with the transcript
+/// written up to step three: the transcript, its path, the state and the turn end's outcome.
+fn ended_before_step_three(last_block: &str) -> (Vec<u8>, PathBuf, SessionState, Outcome) {
     let data = fixture(THREE_STEPS);
     let path = PathBuf::from("session.jsonl");
     let cfg = progress_on();
     let before_step_three = find(&data, STEPS[2]);
     let (state, _) = hook_bytes(SessionState::default(), &prompt(&path, false), &cfg, b"");
-    // The turn ends on "Step two" (say at max_tokens, so without end_turn): it is the banner.
     let (state, out) = hook_bytes(
         state,
-        &stop(&path, STEPS[1]),
+        &stop(&path, last_block),
         &cfg,
         &data[..before_step_three],
     );
+    (data, path, state, out)
+}
+
+#[test]
+fn progress_never_touches_the_pending_banner() {
+    let cfg = progress_on();
+    // The turn ends on "Step two" (say at max_tokens, so without end_turn): it is the banner.
+    let (data, path, state, out) = ended_before_step_three(STEPS[1]);
     let step_two = (Kind::Done, STEPS[1].to_owned());
     assert_eq!(out.sent, [(Kind::Progress, STEPS[0].to_owned()), step_two]);
     let pending = state.pending.clone();
@@ -663,4 +671,94 @@ fn scans_are_asked_for_only_where_progress_is_decided() {
     assert_eq!(offset, Some(data.len() as u64));
     let other = tool_done(Path::new("cleared.jsonl"), false);
     assert_eq!(engine::needs(&state, &other, &cfg).progress_from, Some(0));
+}
+
+/// Claude Code writes its transcript in batches, so on a busy machine it lags the hooks: the
+/// turn-end hook may read it before the last steps are in it, and no later hook of the turn
+/// reads it again. Wherever the writes had got to when the hooks ran, every step goes out
+/// once, all before the banner (the banner's deliverer scans once more right before sending),
+/// and the final reply is the banner's alone.
+#[test]
+fn steps_the_transcript_writes_after_the_turn_end_still_go_out_before_the_banner() {
+    let data = fixture(THREE_STEPS);
+    let path = PathBuf::from("session.jsonl");
+    let cfg = progress_on();
+    let line_ends: Vec<usize> = data
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i + 1)
+        .collect();
+    let is_result = |end: &usize| {
+        let start = data[..end - 1]
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1);
+        let v: Value = serde_json::from_slice(&data[start..*end]).unwrap();
+        v["message"]["content"][0]["type"] == "tool_result"
+    };
+    let results: Vec<usize> = line_ends.iter().copied().filter(is_result).collect();
+    let prompt_end = find(&data, "first MULTI please") + 1;
+    let prompt_end = prompt_end + data[prompt_end..].iter().position(|b| *b == b'\n').unwrap() + 1;
+    let mut caught_up = 0;
+    for &written in line_ends.iter().filter(|&&end| end >= prompt_end) {
+        let seen = |end: usize| &data[..end.min(written)];
+        let (mut state, _) = hook_bytes(
+            SessionState::default(),
+            &prompt(&path, false),
+            &cfg,
+            seen(prompt_end),
+        );
+        let mut texts = Vec::new();
+        for &result in &results {
+            let (s, out) = hook_bytes(state, &tool_done(&path, false), &cfg, seen(result));
+            state = s;
+            texts.extend(out.progress.into_iter().map(|n| n.body));
+        }
+        let (s, out) = hook_bytes(state, &stop(&path, LAST_BLOCK), &cfg, seen(data.len()));
+        state = s;
+        texts.extend(out.progress.into_iter().map(|n| n.body));
+        let banner = state.pending.clone().expect("the banner is pending");
+        assert_eq!(banner.notification.body, LAST_BLOCK);
+
+        // Right before the banner goes out, the transcript has caught up.
+        let (at, offset) = engine::banner_catch_up_from(&state, banner.id).unwrap();
+        assert_eq!(at, path);
+        let scan = transcript::scan_bytes(&data, offset).unwrap();
+        let late = engine::banner_catch_up(&mut state, banner.id, &scan, &cfg, 9_000);
+        caught_up += usize::from(!late.is_empty());
+        for n in &late {
+            assert_eq!(
+                (n.kind, n.title.as_str()),
+                (Kind::Progress, "proj2 — working…")
+            );
+            assert_eq!(n.session_id.as_deref(), Some("s1"));
+        }
+        texts.extend(late.into_iter().map(|n| n.body));
+        assert_eq!(texts, STEPS, "hooks saw the first {written} bytes");
+        // Once caught up, there is nothing more to catch up on.
+        assert_eq!(engine::banner_catch_up_from(&state, banner.id), None);
+        assert!(engine::banner_catch_up(&mut state, banner.id, &scan, &cfg, 9_000).is_empty());
+    }
+    // The hooks alone missed steps whenever the turn end came before they were written.
+    assert!(
+        caught_up >= 3,
+        "only {caught_up} lagging transcripts needed catching up"
+    );
+}
+
+#[test]
+fn only_the_pending_banner_of_the_turn_that_ended_catches_up() {
+    let cfg = progress_on();
+    let (data, path, state, _) = ended_before_step_three(LAST_BLOCK);
+    let banner = state.pending.as_ref().unwrap().id;
+    assert!(engine::banner_catch_up_from(&state, banner).is_some());
+    assert_eq!(engine::banner_catch_up_from(&state, banner + 1), None);
+    let scan = transcript::scan_bytes(&data, state.progress.offset).unwrap();
+    let mut other = state.clone();
+    assert!(engine::banner_catch_up(&mut other, banner + 1, &scan, &cfg, 9_000).is_empty());
+    // A new prompt: the ended turn's leftovers belong to the past.
+    let (mut state, _) = hook_bytes(state, &prompt(&path, false), &cfg, &data);
+    assert_eq!(engine::banner_catch_up_from(&state, banner), None);
+    assert!(engine::banner_catch_up(&mut state, banner, &scan, &cfg, 9_000).is_empty());
 }

@@ -19,6 +19,7 @@ pub(crate) mod harness;
 mod lossless;
 mod presence_view;
 mod process_safety;
+mod progress;
 mod security;
 mod setup_and_quiet;
 mod setup_backends;

@@ -12,15 +12,18 @@
 //!
 //! Without an agent's variable its tests fail (never pass vacuously).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
+use std::process::Command;
 use std::time::Duration;
 
 use cc_notify_testkit::model_api::{FAIL_REPLY, FakeModelApi, Script, say};
 use cc_notify_testkit::pushover::FakePushover;
 use serde_json::{Value, json};
 
-use super::harness::{Push, wait_for};
+use super::harness::{
+    Dirs, Push, config_toml, decisions_in, diagnostics_of, install, kill_tmux_server, pushes_to,
+    read_log, run_for, tmux_at, wait_for, wait_for_decision_in, write_json,
+};
 
 /// Upper bound for anything to happen; generous, only reached when a test fails.
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -73,11 +76,7 @@ impl Agent {
 /// state, the model-API stand-in and the Pushover fake.
 struct World {
     agent: Agent,
-    root: tempfile::TempDir,
-    home: PathBuf,
-    project: PathBuf,
-    config: PathBuf,
-    state: PathBuf,
+    dirs: Dirs,
     api: FakeModelApi,
     pushover: FakePushover,
     binary: PathBuf,
@@ -87,43 +86,14 @@ impl World {
     /// Builds the world; `delay_secs` is the wait after a short turn.
     fn new(agent: Agent, delay_secs: u64) -> Self {
         let binary = agent.binary();
-        let root = tempfile::tempdir().expect("temp dir");
-        let home = root.path().join("home");
-        let project = root.path().join("project");
-        let state = root.path().join("state");
-        let config = root.path().join("config.toml");
-        for dir in [&home, &project] {
-            std::fs::create_dir_all(dir).expect("create dir");
-        }
+        let dirs = Dirs::new();
         let api = FakeModelApi::start().expect("start the model API stand-in");
         let pushover = FakePushover::start();
-        std::fs::write(
-            &config,
-            format!(
-                "[pushover]\n\
-                 token = \"azGDORePK8gMaC0QOYAMyEEuzJnyUi\"\n\
-                 user = \"uQiRzpo4DXghDmr9QzzfQu27cmVRsG\"\n\
-                 api_url = \"{}\"\n\
-                 \n\
-                 [timing]\n\
-                 bands = [[600, {delay_secs}]]\n\
-                 typing_window = 10\n\
-                 grace = 0\n\
-                 rate_limit = 0\n\
-                 \n\
-                 [sessions]\n\
-                 headless = \"notify\"\n",
-                pushover.url(),
-            ),
-        )
-        .expect("write config.toml");
+        let text = config_toml(&pushover.url(), delay_secs, "notify");
+        std::fs::write(&dirs.config, text).expect("write config.toml");
         let world = Self {
             agent,
-            root,
-            home,
-            project,
-            config,
-            state,
+            dirs,
             api,
             pushover,
             binary,
@@ -137,7 +107,7 @@ impl World {
     fn configure(&self) {
         let kept: Option<(PathBuf, &str)> = match self.agent {
             Agent::Codex => {
-                let dir = self.home.join(".codex");
+                let dir = self.dirs.home.join(".codex");
                 std::fs::create_dir_all(&dir).expect("codex home");
                 std::fs::write(
                     dir.join("config.toml"),
@@ -147,14 +117,14 @@ impl World {
                          wire_api = \"responses\"\nenv_key = \"FAKE_KEY\"\n\
                          [projects.\"{}\"]\ntrust_level = \"trusted\"\n",
                         self.api.openai_base(),
-                        self.project.display()
+                        self.dirs.project.display()
                     ),
                 )
                 .expect("codex config");
                 None
             }
             Agent::Gemini => {
-                let file = self.home.join(".gemini").join("settings.json");
+                let file = self.dirs.home.join(".gemini").join("settings.json");
                 write_json(
                     &file,
                     &json!({"security": {"auth": {"selectedType": "gemini-api-key"}},
@@ -165,7 +135,7 @@ impl World {
             Agent::Copilot => None,
             Agent::OpenCode => {
                 write_json(
-                    &self.project.join("opencode.json"),
+                    &self.dirs.project.join("opencode.json"),
                     &json!({"model": "fake/test-model", "autoupdate": false, "share": "disabled",
                             "permission": {"bash": "allow"},
                             "provider": {"fake": {"npm": "@ai-sdk/openai-compatible", "name": "Fake",
@@ -175,7 +145,7 @@ impl World {
                 None
             }
             Agent::Qwen => {
-                let file = self.home.join(".qwen").join("settings.json");
+                let file = self.dirs.home.join(".qwen").join("settings.json");
                 write_json(
                     &file,
                     &json!({"security": {"auth": {"selectedType": "openai"}}}),
@@ -183,19 +153,10 @@ impl World {
                 Some((file, "/security/auth/selectedType"))
             }
         };
-        let out = Command::new(env!("CARGO_BIN_EXE_cc-notify"))
-            .args(["install", "--agent", self.agent.id()])
-            .envs(self.env())
-            .current_dir(&self.project)
-            .stdin(Stdio::null())
-            .output()
-            .expect("run cc-notify install");
-        assert!(
-            out.status.success(),
-            "cc-notify install --agent {} failed: {}{}",
-            self.agent.id(),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+        install(
+            &["--agent", self.agent.id()],
+            self.env(),
+            &self.dirs.project,
         );
         if let Some((file, pointer)) = kept {
             let written: Value =
@@ -209,18 +170,18 @@ impl World {
 
     /// The environment the agent (and so every hook) runs with.
     fn env(&self) -> Vec<(&'static str, String)> {
-        let home = self.home.to_string_lossy().into_owned();
+        let home = self.dirs.home.to_string_lossy().into_owned();
         let mut env = vec![
             ("HOME", home.clone()),
             // OpenCode takes its project from PWD, not from its working directory.
-            ("PWD", self.project.to_string_lossy().into_owned()),
+            ("PWD", self.dirs.project.to_string_lossy().into_owned()),
             (
                 "CC_NOTIFY_CONFIG",
-                self.config.to_string_lossy().into_owned(),
+                self.dirs.config.to_string_lossy().into_owned(),
             ),
             (
                 "CC_NOTIFY_STATE_DIR",
-                self.state.to_string_lossy().into_owned(),
+                self.dirs.state.to_string_lossy().into_owned(),
             ),
         ];
         match self.agent {
@@ -303,23 +264,12 @@ impl World {
 
     /// Runs the agent headless on `prompt` to completion; returns its output.
     fn run(&self, prompt: &str, resume: bool) -> String {
-        let mut child = Command::new(&self.binary)
+        let mut agent = Command::new(&self.binary);
+        agent
             .args(self.args(prompt, resume))
             .envs(self.env())
-            .current_dir(&self.project)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("spawn {}: {e}", self.binary.display()));
-        let finished = wait_for(RUN_LIMIT, || {
-            child.try_wait().expect("wait on the agent").is_some()
-        });
-        if !finished {
-            // Best effort: the test fails below either way.
-            let _ = child.kill();
-        }
-        let out = child.wait_with_output().expect("agent output");
+            .current_dir(&self.dirs.project);
+        let (finished, out) = run_for(&mut agent, RUN_LIMIT);
         let text = format!(
             "{}\n{}",
             String::from_utf8_lossy(&out.stdout),
@@ -344,58 +294,30 @@ impl World {
     }
 
     fn log(&self) -> Vec<Value> {
-        let Ok(text) = std::fs::read_to_string(self.state.join("log.jsonl")) else {
-            return Vec::new();
-        };
-        text.lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect()
+        read_log(&self.dirs.state)
     }
 
     fn decisions(&self, decision: &str, kind: Option<&str>) -> Vec<Value> {
-        self.log()
-            .into_iter()
-            .filter(|e| e["decision"] == decision && kind.is_none_or(|k| e["kind"] == k))
-            .collect()
+        decisions_in(&self.dirs.state, decision, kind)
     }
 
     /// Waits for a `decision` (of `kind`) in the log; fails with everything known otherwise.
     fn wait_for_decision(&self, decision: &str, kind: Option<&str>) -> Value {
-        let mut found = None;
-        wait_for(PATIENCE, || {
-            found = self.decisions(decision, kind).into_iter().next();
-            found.is_some()
-        });
-        found.unwrap_or_else(|| {
-            panic!(
-                "{:?}: no {decision:?} ({kind:?}) decision within {PATIENCE:?}\n{}",
-                self.agent,
-                self.diagnostics()
-            )
+        wait_for_decision_in(&self.dirs.state, decision, kind, PATIENCE, || {
+            self.diagnostics()
         })
     }
 
     fn pushes(&self) -> Vec<Push> {
-        self.pushover
-            .requests()
-            .into_iter()
-            .filter(|r| r.path == "/1/messages.json")
-            .map(|r| Push {
-                title: r.param("title").unwrap_or_default().to_owned(),
-                message: r.param("message").unwrap_or_default().to_owned(),
-                priority: r.param("priority").unwrap_or_default().to_owned(),
-            })
-            .collect()
+        pushes_to(&self.pushover)
     }
 
     fn diagnostics(&self) -> String {
-        let log: Vec<String> = self.log().iter().map(Value::to_string).collect();
         format!(
-            "decision log:\n{}\npushes: {:?}\nAPI requests:\n{}\nscratch: {}",
-            log.join("\n"),
-            self.pushes(),
-            self.api.summary(),
-            self.root.path().display()
+            "{:?}: {}\nscratch: {}",
+            self.agent,
+            diagnostics_of(&self.log(), &self.pushover, &self.api.summary()),
+            self.dirs.root.path().display()
         )
     }
 }
@@ -406,13 +328,6 @@ fn opencode_cache() -> String {
     std::env::var("CC_NOTIFY_E2E_OPENCODE_CACHE").unwrap_or_else(|_| {
         panic!("CC_NOTIFY_E2E_OPENCODE_CACHE is not set: run .ci/e2e-agents-setup.sh")
     })
-}
-
-fn write_json(path: &Path, value: &Value) {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).expect("create dir");
-    }
-    std::fs::write(path, serde_json::to_vec_pretty(value).expect("json")).expect("write json");
 }
 
 /// A plain turn gives exactly one Done push, holding the reply.
@@ -516,8 +431,8 @@ impl AgentTui {
     /// environment, and waits until `ready` shows.
     fn start(world: &World, args: &[&str], ready: &str) -> Self {
         let tui = Self {
-            socket: world.root.path().join("tmux.sock"),
-            terminal: world.root.path().join("terminal.sock"),
+            socket: world.dirs.root.path().join("tmux.sock"),
+            terminal: world.dirs.root.path().join("terminal.sock"),
         };
         // A UI that exits keeps its pane (remain-on-exit), so a failure shows what it printed.
         let mut cmd: Vec<String> = [
@@ -540,7 +455,7 @@ impl AgentTui {
         .map(String::from)
         .to_vec();
         cmd.push("-c".into());
-        cmd.push(world.project.to_string_lossy().into_owned());
+        cmd.push(world.dirs.project.to_string_lossy().into_owned());
         for (key, value) in world.env() {
             cmd.push("-e".into());
             cmd.push(format!("{key}={value}"));
@@ -589,30 +504,6 @@ impl AgentTui {
     }
 }
 
-/// Runs one tmux command against the server at `socket`; fails the test if tmux fails.
-///
-/// The first command starts the server, whose environment every pane inherits: a CI runner's
-/// `CI=true` (or `GITHUB_ACTIONS=true`) is left out of it, since Gemini CLI takes either as
-/// "headless" and, with no prompt given, exits at start-up (status 42) instead of showing its UI
-/// to the person the pane stands for.
-fn tmux_at<S: AsRef<std::ffi::OsStr>>(socket: &Path, args: &[S]) -> std::process::Output {
-    let out = Command::new("tmux")
-        .arg("-S")
-        .arg(socket)
-        .args(args)
-        .env_remove("TMUX")
-        .env_remove("CI")
-        .env_remove("GITHUB_ACTIONS")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run tmux (run .ci/e2e-setup.sh): {e}"));
-    assert!(
-        out.status.success(),
-        "tmux failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
 impl AgentTui {
     /// Types `text` and presses Enter.
     fn submit(&self, text: &str) {
@@ -655,13 +546,9 @@ impl AgentTui {
 
 impl Drop for AgentTui {
     fn drop(&mut self) {
-        // Best effort: the servers may be gone already (or the terminal never opened).
+        // The servers may be gone already (or the terminal never opened).
         for socket in [&self.terminal, &self.socket] {
-            let _ = Command::new("tmux")
-                .arg("-S")
-                .arg(socket)
-                .arg("kill-server")
-                .output();
+            kill_tmux_server(socket);
         }
     }
 }
@@ -740,14 +627,8 @@ mod tui {
     fn codex_tui_unanswered_approval_pushes_needs_input() {
         unanswered_approval_pushes_needs_input(
             Agent::Codex,
-            &[
-                "--dangerously-bypass-hook-trust",
-                "-a",
-                "on-request",
-                "-s",
-                "workspace-write",
-            ],
-            "Ask Codex to do anything",
+            CODEX_TUI.0,
+            CODEX_TUI.1,
             "Would you like to run the following command?",
         );
     }
@@ -757,8 +638,8 @@ mod tui {
     fn gemini_tui_unanswered_approval_pushes_needs_input() {
         unanswered_approval_pushes_needs_input(
             Agent::Gemini,
-            &["--skip-trust"],
-            "Type your message",
+            GEMINI_TUI.0,
+            GEMINI_TUI.1,
             "Allow execution",
         );
     }

@@ -1,8 +1,9 @@
 //! One isolated world per test: a temp HOME with Claude Code settings, a project dir, the
 //! cc-notify config and state dir, the Anthropic stand-in and the Pushover fake.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use cc_notify_testkit::anthropic::FakeAnthropic;
@@ -71,42 +72,19 @@ impl World {
     /// with the interactive-UI seeds, then `cc-notify install` into `$HOME/.claude/settings.json`.
     pub fn new(setup: Setup) -> Self {
         let claude = claude_binary();
-        let root = tempfile::tempdir().expect("temp dir");
-        let home = root.path().join("home");
-        let project = root.path().join("project");
-        let state = root.path().join("state");
-        let config = root.path().join("config.toml");
-        for dir in [&home, &project, &home.join(".claude")] {
-            std::fs::create_dir_all(dir).expect("create dir");
-        }
+        let Dirs {
+            root,
+            home,
+            project,
+            state,
+            config,
+        } = Dirs::new();
+        std::fs::create_dir_all(home.join(".claude")).expect("create dir");
         let api = FakeAnthropic::start().expect("start the Anthropic stand-in");
         let pushover = FakePushover::start();
-        std::fs::write(
-            &config,
-            format!(
-                "[pushover]\n\
-                 token = \"azGDORePK8gMaC0QOYAMyEEuzJnyUi\"\n\
-                 user = \"uQiRzpo4DXghDmr9QzzfQu27cmVRsG\"\n\
-                 api_url = \"{}\"\n\
-                 \n\
-                 [timing]\n\
-                 bands = [[600, {}]]\n\
-                 typing_window = 10\n\
-                 grace = 0\n\
-                 rate_limit = 0\n\
-                 \n\
-                 [sessions]\n\
-                 headless = \"{}\"\n\
-                 \n\
-                 [progress]\n\
-                 enabled = {}\n",
-                pushover.url(),
-                setup.delay_secs,
-                setup.headless,
-                setup.progress
-            ),
-        )
-        .expect("write config.toml");
+        let text = config_toml(&pushover.url(), setup.delay_secs, setup.headless);
+        let progress = format!("\n[progress]\nenabled = {}\n", setup.progress);
+        std::fs::write(&config, text + &progress).expect("write config.toml");
 
         // What the interactive UI needs to start without first-run dialogs or auto mode.
         let project_key = project.to_string_lossy().into_owned();
@@ -143,19 +121,7 @@ impl World {
     /// Runs `cc-notify install` with this world's HOME and checks it registered its hooks
     /// without dropping the settings that were already there.
     fn install(&self, settings: &Path) {
-        let out = Command::new(env!("CARGO_BIN_EXE_cc-notify"))
-            .arg("install")
-            .envs(self.env())
-            .current_dir(&self.project)
-            .stdin(Stdio::null())
-            .output()
-            .expect("run cc-notify install");
-        assert!(
-            out.status.success(),
-            "cc-notify install failed: {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        install(&[], self.env(), &self.project);
         let written: Value = serde_json::from_slice(&std::fs::read(settings).expect("settings"))
             .expect("settings.json is JSON");
         assert!(
@@ -202,23 +168,12 @@ impl World {
 
     /// Runs `claude -p PROMPT --allowedTools Bash` to completion and returns its stdout.
     pub fn run_print(&self, prompt: &str) -> String {
-        let mut child = Command::new(&self.claude)
+        let mut claude = Command::new(&self.claude);
+        claude
             .args(["-p", prompt, "--allowedTools", "Bash"])
             .envs(self.env())
-            .current_dir(&self.project)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn claude -p");
-        let finished = wait_for(Duration::from_secs(60), || {
-            child.try_wait().expect("wait on claude").is_some()
-        });
-        if !finished {
-            // Best effort: the test fails below either way.
-            let _ = child.kill();
-        }
-        let out = child.wait_with_output().expect("claude output");
+            .current_dir(&self.project);
+        let (finished, out) = run_for(&mut claude, Duration::from_secs(60));
         assert!(
             finished && out.status.success(),
             "claude -p {prompt:?} failed (finished: {finished}): {}\nstderr: {}\nAPI requests:\n{}",
@@ -231,21 +186,12 @@ impl World {
 
     /// The decision log so far (`<state>/log.jsonl`), one JSON object per line.
     pub fn log(&self) -> Vec<Value> {
-        let Ok(text) = std::fs::read_to_string(self.state.join("log.jsonl")) else {
-            return Vec::new();
-        };
-        text.lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad log line {l:?}: {e}")))
-            .collect()
+        read_log(&self.state)
     }
 
     /// The log entries with this `decision` (and `kind`, when given).
     pub fn decisions(&self, decision: &str, kind: Option<&str>) -> Vec<Value> {
-        self.log()
-            .into_iter()
-            .filter(|e| e["decision"] == decision && kind.is_none_or(|k| e["kind"] == k))
-            .collect()
+        decisions_in(&self.state, decision, kind)
     }
 
     /// Waits until the log holds a `decision` entry (of `kind`, when given); fails the test
@@ -256,17 +202,7 @@ impl World {
         kind: Option<&str>,
         timeout: Duration,
     ) -> Value {
-        let mut found = None;
-        wait_for(timeout, || {
-            found = self.decisions(decision, kind).into_iter().next();
-            found.is_some()
-        });
-        found.unwrap_or_else(|| {
-            panic!(
-                "no {decision:?} ({kind:?}) decision within {timeout:?}\n{}",
-                self.diagnostics()
-            )
-        })
+        wait_for_decision_in(&self.state, decision, kind, timeout, || self.diagnostics())
     }
 
     /// Waits until the Pushover fake got `n` pushes and returns them.
@@ -284,28 +220,206 @@ impl World {
 
     /// The pushes the Pushover fake received (message requests only).
     pub fn pushes(&self) -> Vec<Push> {
-        self.pushover
-            .requests()
-            .into_iter()
-            .filter(|r| r.path == "/1/messages.json")
-            .map(|r| Push {
-                title: r.param("title").unwrap_or_default().to_owned(),
-                message: r.param("message").unwrap_or_default().to_owned(),
-                priority: r.param("priority").unwrap_or_default().to_owned(),
-            })
-            .collect()
+        pushes_to(&self.pushover)
     }
 
     /// Decision log, pushes and API requests, for failure messages.
     pub fn diagnostics(&self) -> String {
-        let log: Vec<String> = self.log().iter().map(Value::to_string).collect();
-        format!(
-            "decision log:\n{}\npushes: {:?}\nAPI requests:\n{}",
-            log.join("\n"),
-            self.pushes(),
-            self.api.summary()
-        )
+        diagnostics_of(&self.log(), &self.pushover, &self.api.summary())
     }
+}
+
+/// The temp dirs an e2e world is made of, all in one temp dir removed on drop: `home` and
+/// `project` exist, `state` and `config` are where cc-notify is pointed.
+pub struct Dirs {
+    /// The temp dir holding everything below.
+    pub root: tempfile::TempDir,
+    /// `$HOME` for the agent and its hooks.
+    pub home: PathBuf,
+    /// The project the agent runs in.
+    pub project: PathBuf,
+    /// `CC_NOTIFY_STATE_DIR` (created by cc-notify).
+    pub state: PathBuf,
+    /// `CC_NOTIFY_CONFIG` (not written yet).
+    pub config: PathBuf,
+}
+
+impl Dirs {
+    /// A fresh temp dir with `home/` and `project/` in it.
+    pub fn new() -> Self {
+        let root = tempfile::tempdir().expect("temp dir");
+        let home = root.path().join("home");
+        let project = root.path().join("project");
+        for dir in [&home, &project] {
+            std::fs::create_dir_all(dir).expect("create dir");
+        }
+        Self {
+            state: root.path().join("state"),
+            config: root.path().join("config.toml"),
+            root,
+            home,
+            project,
+        }
+    }
+}
+
+/// cc-notify's `config.toml` for an e2e world: the example Pushover keys with `pushover_url`,
+/// a push `delay_secs` after a short turn (no grace, no rate limit), `[sessions] headless`.
+pub fn config_toml(pushover_url: &str, delay_secs: u64, headless: &str) -> String {
+    format!(
+        "[pushover]\n\
+         token = \"azGDORePK8gMaC0QOYAMyEEuzJnyUi\"\n\
+         user = \"uQiRzpo4DXghDmr9QzzfQu27cmVRsG\"\n\
+         api_url = \"{pushover_url}\"\n\
+         \n\
+         [timing]\n\
+         bands = [[600, {delay_secs}]]\n\
+         typing_window = 10\n\
+         grace = 0\n\
+         rate_limit = 0\n\
+         \n\
+         [sessions]\n\
+         headless = \"{headless}\"\n"
+    )
+}
+
+/// Runs `cc-notify install ARGS` in `project` with `env`; fails the test unless it succeeds.
+pub fn install(args: &[&str], env: Vec<(&'static str, String)>, project: &Path) {
+    let out = Command::new(env!("CARGO_BIN_EXE_cc-notify"))
+        .arg("install")
+        .args(args)
+        .envs(env)
+        .current_dir(project)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run cc-notify install");
+    assert!(
+        out.status.success(),
+        "cc-notify install {args:?} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Runs `cmd` (stdin from /dev/null, output captured) for at most `limit`, killing it then;
+/// returns whether it finished, and its output.
+pub fn run_for(cmd: &mut Command, limit: Duration) -> (bool, Output) {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn {:?}: {e}", cmd.get_program()));
+    let finished = wait_for(limit, || {
+        child.try_wait().expect("wait on the child").is_some()
+    });
+    if !finished {
+        // Best effort: the caller fails the test either way.
+        let _ = child.kill();
+    }
+    let out = child.wait_with_output().expect("child output");
+    (finished, out)
+}
+
+/// The decision log in `state` so far, one JSON object per line; a last line still being
+/// written is left for the next read, any other bad line fails the test.
+pub fn read_log(state: &Path) -> Vec<Value> {
+    let Ok(text) = std::fs::read_to_string(state.join("log.jsonl")) else {
+        return Vec::new();
+    };
+    text.split_inclusive('\n')
+        .filter(|l| l.ends_with('\n') && !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad log line {l:?}: {e}")))
+        .collect()
+}
+
+/// The entries of `state`'s decision log with this `decision` (and `kind`, when given).
+pub fn decisions_in(state: &Path, decision: &str, kind: Option<&str>) -> Vec<Value> {
+    read_log(state)
+        .into_iter()
+        .filter(|e| e["decision"] == decision && kind.is_none_or(|k| e["kind"] == k))
+        .collect()
+}
+
+/// Waits until `state`'s log holds a `decision` entry (of `kind`, when given); fails the test
+/// with `diagnostics` when it does not come within `timeout`.
+pub fn wait_for_decision_in(
+    state: &Path,
+    decision: &str,
+    kind: Option<&str>,
+    timeout: Duration,
+    diagnostics: impl FnOnce() -> String,
+) -> Value {
+    let mut found = None;
+    wait_for(timeout, || {
+        found = decisions_in(state, decision, kind).into_iter().next();
+        found.is_some()
+    });
+    found.unwrap_or_else(|| {
+        panic!(
+            "no {decision:?} ({kind:?}) decision within {timeout:?}\n{}",
+            diagnostics()
+        )
+    })
+}
+
+/// The pushes `pushover` received (message requests only).
+pub fn pushes_to(pushover: &FakePushover) -> Vec<Push> {
+    pushover
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/1/messages.json")
+        .map(|r| Push {
+            title: r.param("title").unwrap_or_default().to_owned(),
+            message: r.param("message").unwrap_or_default().to_owned(),
+            priority: r.param("priority").unwrap_or_default().to_owned(),
+        })
+        .collect()
+}
+
+/// The decision log, the pushes and the model-API requests (`api_summary`), for failure
+/// messages.
+pub fn diagnostics_of(log: &[Value], pushover: &FakePushover, api_summary: &str) -> String {
+    let log: Vec<String> = log.iter().map(Value::to_string).collect();
+    format!(
+        "decision log:\n{}\npushes: {:?}\nAPI requests:\n{api_summary}",
+        log.join("\n"),
+        pushes_to(pushover),
+    )
+}
+
+/// Runs one tmux command against the server at `socket`; fails the test if tmux fails.
+///
+/// The first command starts the server, whose environment every pane inherits: a CI runner's
+/// `CI=true` (or `GITHUB_ACTIONS=true`) is left out of it, since Gemini CLI takes either as
+/// "headless" and, with no prompt given, exits at start-up (status 42) instead of showing its UI
+/// to the person the pane stands for.
+pub fn tmux_at<S: AsRef<OsStr>>(socket: &Path, args: &[S]) -> Output {
+    let out = Command::new("tmux")
+        .arg("-S")
+        .arg(socket)
+        .args(args)
+        .env_remove("TMUX")
+        .env_remove("CI")
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run tmux (run .ci/e2e-setup.sh): {e}"));
+    assert!(
+        out.status.success(),
+        "tmux {:?}: {}",
+        args.iter().map(AsRef::as_ref).collect::<Vec<_>>(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Stops the tmux server at `socket`; best effort (it may be gone already, or never started).
+pub fn kill_tmux_server(socket: &Path) {
+    let _ = Command::new("tmux")
+        .arg("-S")
+        .arg(socket)
+        .arg("kill-server")
+        .output();
 }
 
 /// One push as the tests look at it.
@@ -334,6 +448,10 @@ pub fn wait_for(timeout: Duration, mut done: impl FnMut() -> bool) -> bool {
     }
 }
 
-fn write_json(path: &Path, value: &Value) {
+/// Writes `value` as pretty JSON to `path`, creating its directory.
+pub fn write_json(path: &Path, value: &Value) {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).expect("create dir");
+    }
     std::fs::write(path, serde_json::to_vec_pretty(value).expect("json")).expect("write json");
 }

@@ -2,14 +2,14 @@
 //! typing for the typing check. Needs tmux (`.ci/e2e-setup.sh` installs it).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 use cc_notify_testkit::pushover::{EXAMPLE_TOKEN, EXAMPLE_USER};
 
 use crate::cli::harness::{BIN, World};
 
-use super::harness::wait_for;
+use super::harness::{kill_tmux_server, tmux_at, wait_for};
 
 /// A tmux server of this test's own, killed on drop.
 struct Pane {
@@ -18,7 +18,7 @@ struct Pane {
 
 impl Pane {
     fn tmux(&self, args: &[&str]) -> Output {
-        tmux(&self.socket, args)
+        tmux_at(&self.socket, args)
     }
 
     fn screen(&self) -> String {
@@ -46,28 +46,8 @@ impl Pane {
 
 impl Drop for Pane {
     fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .arg("kill-server")
-            .output();
+        kill_tmux_server(&self.socket);
     }
-}
-
-fn tmux(socket: &Path, args: &[&str]) -> Output {
-    let out = Command::new("tmux")
-        .arg("-S")
-        .arg(socket)
-        .args(args)
-        .env_remove("TMUX")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run tmux (run .ci/e2e-setup.sh): {e}"));
-    assert!(
-        out.status.success(),
-        "tmux {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
 }
 
 #[test]

@@ -30,7 +30,9 @@
 //! * At most one pending push per session: a new push replaces the pending one.
 //! * At most one Done push per `rate_limit`; Error and NeedsInput are never rate limited.
 //! * With progress pushes on, the agent's intermediate messages go out silently as the
-//!   transcript shows them, besides the one banner per turn (see [`progress`](crate::progress)).
+//!   transcript shows them, besides the one banner per turn (see [`progress`](crate::progress));
+//!   the banner's deliverer first sends what the transcript wrote only after the turn end
+//!   ([`banner_catch_up`]).
 
 mod action;
 mod config;
@@ -51,4 +53,5 @@ pub use deliverer::{
     mark_delivered, mark_dropped, orphan_verdict, reply_file,
 };
 pub use needs::{Needs, TailDepth, needs};
+pub use progress_step::{banner_catch_up, banner_catch_up_from};
 pub use step::step;
