@@ -94,6 +94,7 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
     // the second chance watches for the user to leave.
     if let Some((_, watching, end)) = waited.as_mut()
         && let WaitEnd::Typing(why) = end
+        && !watching.presence.reminder.watch_for.is_zero()
     {
         let kind = if watching.needs_input {
             Kind::NeedsInput
@@ -119,7 +120,12 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
             Duration::ZERO,
             Waiting::Done,
         );
-        *end = second_chance(&mut watcher, &stop, still_pending);
+        *end = second_chance(
+            &mut watcher,
+            watching.presence.reminder,
+            &stop,
+            still_pending,
+        );
     }
     let waited = waited.map(|(push, watching, end)| {
         // A Needs-input push is moot once the agent no longer waits (the dialog was answered,
@@ -293,16 +299,16 @@ fn poll(
     }
 }
 
-/// After a typing skip: watches (bounded) for the user to leave, and makes the push due again
-/// once they have ([`Reminder`]).
+/// After a typing skip: watches (bounded by `cfg`'s `watch_for`) for the user to leave, and
+/// makes the push due again once they have ([`Reminder`]).
 /// `still_pending` tells whether the session still holds this push (no newer event replaced it,
 /// the session was not deleted).
 fn second_chance(
     watcher: &mut Watcher,
+    cfg: ReminderConfig,
     stop: &StopSignals,
     still_pending: impl Fn() -> bool,
 ) -> WaitEnd {
-    let cfg = ReminderConfig::default();
     let mut reminder = Reminder::new(now_ms(), cfg);
     loop {
         let now = now_ms();
