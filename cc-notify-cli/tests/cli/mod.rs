@@ -20,3 +20,4 @@ mod presence_view;
 mod process_safety;
 mod security;
 mod setup_and_quiet;
+mod terminal_wait;
