@@ -2,8 +2,8 @@
 # Installs what the presence probes' tests against real components need, idempotently, from
 # Debian's apt: tmux (real clients, keys, focus events), Xvfb + xdotool (X11 idle through
 # MIT-SCREEN-SAVER), dbus-daemon + python3-dbusmock (logind and Mutter stand-ins on private
-# buses). python3-dbusmock is importable only by Debian's /usr/bin/python3.
-# Then run:
+# buses; busctl drives them). python3-dbusmock is importable only by Debian's /usr/bin/python3.
+# Then run (the Claude Code e2e suite's locked-screen scenario uses the same stand-in):
 #   cargo test -p cc-notify-presence -- --ignored --test-threads=1
 set -euo pipefail
 
@@ -12,6 +12,8 @@ command -v tmux >/dev/null 2>&1 || need+=(tmux)
 command -v Xvfb >/dev/null 2>&1 || need+=(xvfb)
 command -v xdotool >/dev/null 2>&1 || need+=(xdotool)
 command -v dbus-daemon >/dev/null 2>&1 || need+=(dbus)
+# busctl, which the tests use to drive the stand-ins, ships in Debian's systemd package.
+command -v busctl >/dev/null 2>&1 || need+=(systemd)
 /usr/bin/python3 -c 'import dbusmock' >/dev/null 2>&1 || need+=(python3-dbusmock)
 
 if [ "${#need[@]}" -gt 0 ]; then

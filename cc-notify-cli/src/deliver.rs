@@ -18,7 +18,7 @@ use cc_notify_core::presence::{
 };
 use cc_notify_core::store::StateDir;
 use cc_notify_core::wait_clock::WaitClock;
-use cc_notify_core::{ActivityProbe, DecisionKind, Kind, Notification, transcript, tty};
+use cc_notify_core::{Activity, ActivityProbe, DecisionKind, Kind, Notification, transcript, tty};
 use cc_notify_presence::{ClaudeSessionProbe, Env, Waiting, Watcher};
 
 use crate::handoff::{self, Job, Watching};
@@ -101,6 +101,7 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
     // the second chance watches for the user to leave.
     if let Some((_, watching, end)) = waited.as_mut()
         && let WaitEnd::Typing(why) = end
+        && !watching.presence.reminder.watch_for.is_zero()
     {
         let kind = if watching.needs_input {
             Kind::NeedsInput
@@ -126,7 +127,12 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
             Duration::ZERO,
             Waiting::Done,
         );
-        *end = second_chance(&mut watcher, &stop, still_pending);
+        *end = second_chance(
+            &mut watcher,
+            watching.presence.reminder,
+            &stop,
+            still_pending,
+        );
     }
     let waited = waited.map(|(push, watching, end)| {
         // A Needs-input push is moot once the agent no longer waits (the dialog was answered,
@@ -219,22 +225,59 @@ fn wait(watching: &Watching, session: &std::ffi::OsStr, stop: &StopSignals) -> W
 }
 
 /// [`wait`] with the terminal alone: one `stat(2)` per poll.
+///
+/// Until the delay ends, the only thing that can decide a terminal-only watch is new input
+/// (the terminal never says "away"), so the wait first sleeps comparing each sample with the
+/// baseline and nothing else ([`sleep_while_quiet`]). The [`Watch`] and its rule run only once
+/// the terminal moved or the delay is over, and decide exactly as if they had seen every poll:
+/// a sleeping process keeps the pages it touched, and this keeps the rule's out of it.
 fn wait_on_the_terminal(watching: &Watching, stop: &StopSignals) -> WaitEnd {
     let probe = watching.tty.clone().map(tty::TtyProbe::new);
     let baseline = watching.baseline.filter(|_| probe.is_some());
     // The delay runs from this process's start on the steady clock: neither the wall time the
     // push was scheduled at nor a wall clock stepped while waiting moves it.
     let clock = WaitClock::start(now_ms(), runtime::steady_ms());
+    let start_ms = clock.now_ms(runtime::steady_ms());
+    let delay_end_ms = start_ms.saturating_add(watching.delay_ms);
+    let quiet = probe.as_ref().zip(baseline);
+    if let Err(stopped) = sleep_while_quiet(stop, &clock, delay_end_ms, quiet) {
+        return WaitEnd::Stopped(stopped);
+    }
     let mut watch = Watch::new(
         baseline,
         watching.presence,
-        clock.now_ms(runtime::steady_ms()),
+        start_ms,
         Duration::from_millis(watching.delay_ms),
     );
     poll(watching, stop, &clock, |now| {
         let sample = probe.as_ref().and_then(|p| p.sample().ok());
         (watch.observe(now, sample), watch.decision())
     })
+}
+
+/// Sleeps in steps of at most [`POLL`] until `end_ms` (on `clock`), or until the terminal's
+/// sample differs from its baseline (`quiet`; `None`: nothing to compare). Written without
+/// closures and inlined, so its code lies with the rest of the wait's.
+#[inline(always)]
+fn sleep_while_quiet(
+    stop: &StopSignals,
+    clock: &WaitClock,
+    end_ms: u64,
+    quiet: Option<(&tty::TtyProbe, Activity)>,
+) -> Result<(), Stopped> {
+    loop {
+        let now = clock.now_ms(runtime::steady_ms());
+        if now >= end_ms {
+            return Ok(());
+        }
+        if let Some((probe, baseline)) = quiet
+            && probe.sample().is_ok_and(|s| s != baseline)
+        {
+            return Ok(());
+        }
+        let left = Duration::from_millis(end_ms - now);
+        stop.sleep(left.min(POLL).max(Duration::from_millis(10)))?;
+    }
 }
 
 /// Runs `step` every [`POLL`] (or sooner, at the deadline it announces) until it decides.
@@ -266,16 +309,16 @@ fn poll(
     }
 }
 
-/// After a typing skip: watches (bounded) for the user to leave, and makes the push due again
-/// once they have ([`Reminder`]).
+/// After a typing skip: watches (bounded by `cfg`'s `watch_for`) for the user to leave, and
+/// makes the push due again once they have ([`Reminder`]).
 /// `still_pending` tells whether the session still holds this push (no newer event replaced it,
 /// the session was not deleted).
 fn second_chance(
     watcher: &mut Watcher,
+    cfg: ReminderConfig,
     stop: &StopSignals,
     still_pending: impl Fn() -> bool,
 ) -> WaitEnd {
-    let cfg = ReminderConfig::default();
     let mut reminder = Reminder::new(now_ms(), cfg);
     loop {
         let now = now_ms();

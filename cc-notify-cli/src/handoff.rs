@@ -72,6 +72,21 @@ impl Watching {
             self.presence.typing_window.as_millis().to_string().into(),
             "--grace-ms".into(),
             self.presence.grace.as_millis().to_string().into(),
+            "--needs-input-delay-ms".into(),
+            self.presence
+                .needs_input_delay
+                .as_millis()
+                .to_string()
+                .into(),
+            "--reminder-after-ms".into(),
+            self.presence.reminder.after.as_millis().to_string().into(),
+            "--reminder-for-ms".into(),
+            self.presence
+                .reminder
+                .watch_for
+                .as_millis()
+                .to_string()
+                .into(),
         ];
         if self.presence_checked {
             args.push("--presence".into());
@@ -172,6 +187,15 @@ pub fn parse(args: &[OsString]) -> Option<(OsString, Job)> {
                 watching.presence.typing_window = Duration::from_millis(number(v)?);
             }
             b"--grace-ms" => watching.presence.grace = Duration::from_millis(number(v)?),
+            b"--needs-input-delay-ms" => {
+                watching.presence.needs_input_delay = Duration::from_millis(number(v)?);
+            }
+            b"--reminder-after-ms" => {
+                watching.presence.reminder.after = Duration::from_millis(number(v)?);
+            }
+            b"--reminder-for-ms" => {
+                watching.presence.reminder.watch_for = Duration::from_millis(number(v)?);
+            }
             b"--tty" => watching.tty = Some(PathBuf::from(value)),
             b"--baseline" => watching.baseline = Some(Watching::parse_baseline(v)?),
             b"--carry" => carried = Some(value.clone()),
@@ -226,6 +250,11 @@ mod tests {
             presence: PresenceConfig {
                 typing_window: Duration::from_secs(12),
                 grace: Duration::from_secs(3),
+                needs_input_delay: Duration::from_secs(2),
+                reminder: cc_notify_core::presence::ReminderConfig {
+                    after: Duration::from_secs(7),
+                    watch_for: Duration::from_secs(90),
+                },
             },
             tty: Some(PathBuf::from("/dev/pts/7")),
             baseline: Some(Activity {

@@ -23,12 +23,21 @@ pub fn now_ms() -> u64 {
 /// jumps when the wall clock is set and counts the time a suspended machine slept; the
 /// monotonic clock elsewhere. What a deliverer's wait runs on
 /// ([`cc_notify_core::wait_clock::WaitClock`]).
+///
+/// Read through libc, whose clock code (and vDSO lookup) the wall clock's reading has already
+/// paged in: a waiting deliverer reads it every poll, and its memory is the code it touched.
 pub fn steady_ms() -> u64 {
     #[cfg(any(target_os = "linux", target_os = "android"))]
-    let id = rustix::time::ClockId::Boottime;
+    let id = libc::CLOCK_BOOTTIME;
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    let id = rustix::time::ClockId::Monotonic;
-    let t = rustix::time::clock_gettime(id);
+    let id = libc::CLOCK_MONOTONIC;
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a valid timespec for clock_gettime to write; it fails only for an unknown
+    // clock (then `t` stays zero).
+    unsafe { libc::clock_gettime(id, &mut t) };
     let secs = u64::try_from(t.tv_sec).unwrap_or(0);
     let ms = u64::try_from(t.tv_nsec / 1_000_000).unwrap_or(0);
     secs.saturating_mul(1000).saturating_add(ms)

@@ -5,16 +5,50 @@
 //! a push is pending, and this keeps it small. Once it sends, a thread reads the socket instead
 //! ([`StopSignals::watch_in_background`]), so a stop takes effect even mid-request.
 
+//!
+//! The handler is installed with `sigaction(2)` directly: it only stores the number and
+//! writes one byte, and a waiting process keeps every page of code it ran, so no registry of
+//! handlers runs before the wait.
+
 use std::io::{ErrorKind, Read};
+use std::os::fd::IntoRawFd;
 use std::os::unix::net::UnixStream;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 use std::time::Duration;
 
+use libc::{SIGHUP, SIGINT, SIGTERM};
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
-use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 
 /// The number of the last stop signal caught (0: none).
 static CAUGHT: AtomicUsize = AtomicUsize::new(0);
+
+/// The write end of the wake-up socket, for the handler (-1: none yet).
+static WAKE_TX: AtomicI32 = AtomicI32::new(-1);
+
+/// The handler of every stop signal: async-signal-safe, an atomic store and a `send(2)`,
+/// with `errno` kept as the interrupted code left it.
+extern "C" fn on_stop(signal: libc::c_int) {
+    // The flag first, then the wake-up: a woken wait always finds the flag set.
+    CAUGHT.store(usize::try_from(signal).unwrap_or(0), Ordering::SeqCst);
+    let fd = WAKE_TX.load(Ordering::SeqCst);
+    // SAFETY: this thread's errno, saved so the interrupted code never sees `send`'s.
+    let errno = unsafe { *libc::__errno_location() };
+    if fd >= 0 {
+        let byte = [1u8];
+        // SAFETY: `fd` is the socket's write end, open for the life of the process; the buffer
+        // is one valid byte. A full socket (a wake-up already pending) fails harmlessly.
+        unsafe {
+            libc::send(
+                fd,
+                byte.as_ptr().cast(),
+                1,
+                libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
+            )
+        };
+    }
+    // SAFETY: as above.
+    unsafe { *libc::__errno_location() = errno };
+}
 
 /// The stop signals, caught; see the [module docs](self).
 pub struct StopSignals {
@@ -46,10 +80,18 @@ impl StopSignals {
     /// Catches SIGTERM, SIGINT and SIGHUP from now on.
     pub fn install() -> std::io::Result<StopSignals> {
         let (wake, tx) = UnixStream::pair()?;
+        // Kept open for the life of the process: a handler may write to it at any moment.
+        WAKE_TX.store(tx.into_raw_fd(), Ordering::SeqCst);
         for sig in [SIGTERM, SIGINT, SIGHUP] {
-            // The flag first, then the wake-up: a woken wait always finds the flag set.
-            signal_hook::flag::register_usize(sig, &CAUGHT, sig as usize)?;
-            signal_hook::low_level::pipe::register(sig, tx.try_clone()?)?;
+            // SAFETY: an all-zero `sigaction` is valid (no flags, empty mask); the handler
+            // only does async-signal-safe work.
+            let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
+            action.sa_sigaction = on_stop as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            action.sa_flags = libc::SA_RESTART;
+            // SAFETY: `action` is initialised; the old action is not asked for.
+            if unsafe { libc::sigaction(sig, &action, std::ptr::null_mut()) } != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
         }
         Ok(StopSignals { wake: Some(wake) })
     }
@@ -123,7 +165,8 @@ mod tests {
         let long = Duration::from_secs(120);
         let started = Instant::now();
         let sleeper = std::thread::spawn(move || stop.sleep(long));
-        signal_hook::low_level::raise(SIGHUP).expect("raise");
+        // SAFETY: raising a signal this process catches.
+        assert_eq!(unsafe { libc::raise(SIGHUP) }, 0, "raise");
         let woke = sleeper.join().expect("sleeper");
         assert_eq!(woke.map_err(Stopped::name), Err("SIGHUP"));
         assert!(

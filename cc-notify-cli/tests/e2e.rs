@@ -16,6 +16,8 @@ mod agents;
 mod approvals;
 #[path = "e2e/harness.rs"]
 mod harness;
+#[path = "e2e/logind.rs"]
+mod logind;
 #[path = "e2e/plugin.rs"]
 mod plugin;
 #[path = "e2e/setup_tty.rs"]
@@ -245,6 +247,162 @@ fn tui_detached_tmux_pushes_at_once() {
         world.diagnostics()
     );
     assert!(world.decisions("skipped_typing", None).is_empty());
+    drop(tui);
+}
+
+/// The screen locks (logind's `LockedHint`, from a stand-in on a private system bus) as the
+/// agent finishes: the user is away, so the push goes out at once, not after the delay.
+#[test]
+#[ignore = "end-to-end: needs Claude Code, tmux and python3-dbusmock, see .ci/e2e-setup.sh and .ci/presence-setup.sh"]
+fn tui_locked_screen_pushes_at_once() {
+    let world = tui_world();
+    let logind = logind::Logind::start(world.scratch());
+    let tui = Tui::start_with(&world, &logind.env());
+    tui.submit(&anthropic::say("Deploy script written."));
+    tui.wait_for_screen("Deploy script written.", PATIENCE, &world);
+    logind.lock();
+    let scheduled = world.wait_for_decision("scheduled", Some("done"), PATIENCE);
+    let pushes = fired(&world, "done");
+    assert_eq!(pushes.len(), 1, "{}", world.diagnostics());
+    assert!(
+        pushes[0].message.contains("Deploy script written."),
+        "{}",
+        world.diagnostics()
+    );
+    let fired = &world.decisions("fired", Some("done"))[0];
+    let (Some(s), Some(f)) = (scheduled["ts_ms"].as_u64(), fired["ts_ms"].as_u64()) else {
+        panic!("log entries lack ts_ms\n{}", world.diagnostics());
+    };
+    assert!(
+        f < s + TUI_DELAY * 1000,
+        "pushed {} ms after scheduling, not before the {TUI_DELAY} s delay\n{}",
+        f - s,
+        world.diagnostics()
+    );
+    assert!(
+        fired["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("away: logind session locked (LockedHint)")),
+        "{}",
+        world.diagnostics()
+    );
+    drop(tui);
+}
+
+/// How long input must have stopped before the reminder in the reminder tests
+/// (`[timing] reminder_after`): short, so the test does not wait the default 2 minutes.
+const REMINDER_AFTER: u64 = 4;
+
+/// A UI world whose reminders come [`REMINDER_AFTER`] s after the last input.
+fn reminder_world() -> World {
+    let world = tui_world();
+    let text = std::fs::read_to_string(&world.config).expect("the world's config");
+    let text = text.replacen(
+        "[timing]\n",
+        &format!("[timing]\nreminder_after = {REMINDER_AFTER}\n"),
+        1,
+    );
+    std::fs::write(&world.config, text).expect("the world's config");
+    world
+}
+
+/// Types a key a second through the attached client until the push was skipped as typing.
+fn type_until_skipped(tui: &Tui, world: &World) {
+    let skipped = wait_for(PATIENCE, || {
+        tui.type_text("x");
+        std::thread::sleep(Duration::from_secs(1));
+        !world.decisions("skipped_typing", None).is_empty()
+            || !world.decisions("fired", None).is_empty()
+    });
+    assert!(skipped, "no decision while typing\n{}", world.diagnostics());
+    assert!(world.pushes().is_empty(), "{}", world.diagnostics());
+    let skip = &world.decisions("skipped_typing", Some("done"))[0];
+    assert!(
+        skip["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("a reminder follows if you leave")),
+        "{}",
+        world.diagnostics()
+    );
+}
+
+/// The user starts typing a reply while the push waits (so it is skipped), then walks away
+/// from the half-typed reply: Claude Code sends nothing more, so cc-notify's reminder must.
+#[test]
+#[ignore = "end-to-end: needs Claude Code and tmux, see .ci/e2e-setup.sh"]
+fn tui_typed_then_left_gets_the_reminder() {
+    let world = reminder_world();
+    let tui = Tui::start(&world);
+    tui.submit(&anthropic::say("Migration plan ready."));
+    tui.wait_for_screen("Migration plan ready.", PATIENCE, &world);
+    world.wait_for_decision("scheduled", Some("done"), PATIENCE);
+    type_until_skipped(&tui, &world);
+
+    // Hands off the keyboard: the reminder comes once input has stopped for REMINDER_AFTER s.
+    let pushes = fired(&world, "done");
+    assert_eq!(pushes.len(), 1, "{}", world.diagnostics());
+    assert!(
+        pushes[0].message.contains("Migration plan ready."),
+        "{}",
+        world.diagnostics()
+    );
+    let fired = &world.decisions("fired", Some("done"))[0];
+    assert!(
+        fired["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("reminder after a typing skip, idle: last input")),
+        "{}",
+        world.diagnostics()
+    );
+    drop(tui);
+}
+
+/// A typing skip's reminder is dropped by the next prompt, as any pending push is: only the
+/// next turn's push arrives.
+#[test]
+#[ignore = "end-to-end: needs Claude Code and tmux, see .ci/e2e-setup.sh"]
+fn tui_next_prompt_drops_a_pending_reminder() {
+    let world = reminder_world();
+    let tui = Tui::start(&world);
+    tui.submit(&anthropic::say("First plan ready."));
+    tui.wait_for_screen("First plan ready.", PATIENCE, &world);
+    world.wait_for_decision("scheduled", Some("done"), PATIENCE);
+    type_until_skipped(&tui, &world);
+
+    // Without a pause (a pause of REMINDER_AFTER s would let the reminder out): clear the
+    // half-typed reply and send the next prompt instead.
+    tui.key("C-u");
+    tui.submit(&anthropic::say("Second plan ready."));
+    tui.wait_for_screen("Second plan ready.", PATIENCE, &world);
+    // The first push's delivery process, watching for the reminder, was stopped by the prompt.
+    let stopped = wait_for(PATIENCE, || {
+        world.decisions("cancelled", None).iter().any(|d| {
+            d["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("delivery process was stopped"))
+        })
+    });
+    assert!(
+        stopped,
+        "the reminder's watch went on\n{}",
+        world.diagnostics()
+    );
+
+    let pushes = fired(&world, "done");
+    assert_eq!(pushes.len(), 1, "{}", world.diagnostics());
+    assert!(
+        pushes[0].message.contains("Second plan ready."),
+        "{}",
+        world.diagnostics()
+    );
+    assert!(
+        world
+            .decisions("fired", None)
+            .iter()
+            .all(|d| !d["reason"].as_str().unwrap_or("").contains("reminder")),
+        "{}",
+        world.diagnostics()
+    );
     drop(tui);
 }
 

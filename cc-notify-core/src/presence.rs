@@ -50,6 +50,12 @@ pub struct PresenceConfig {
     /// How long to keep watching after recent input before sending. Default 15 s.
     #[serde(with = "secs")]
     pub grace: Duration,
+    /// The wait of a Needs-input push once a sharp probe watches, when shorter than its band
+    /// (the agent already waited before telling us: Claude Code 6 s). Default 5 s.
+    #[serde(with = "secs")]
+    pub needs_input_delay: Duration,
+    /// The second chance after a typing skip.
+    pub reminder: ReminderConfig,
 }
 
 impl Default for PresenceConfig {
@@ -57,6 +63,8 @@ impl Default for PresenceConfig {
         PresenceConfig {
             typing_window: Duration::from_secs(10),
             grace: Duration::from_secs(15),
+            needs_input_delay: Duration::from_secs(5),
+            reminder: ReminderConfig::default(),
         }
     }
 }
@@ -878,6 +886,7 @@ mod tests {
             let cfg = PresenceConfig {
                 typing_window: Duration::from_secs(window_s),
                 grace: Duration::from_secs(grace_s),
+                ..PresenceConfig::default()
             };
             let base = at(base_last);
             let mut w = Watch::new(base, cfg, START, Duration::from_secs(delay_s));

@@ -12,10 +12,6 @@ use crate::{ClaudeSessionProbe, Env, Probe, discover, read_all};
 /// see the user leave (a tmux detach and a screen lock both start with keys).
 pub const CONFIRM_INPUT: Duration = Duration::from_secs(2);
 
-/// The wait of a Needs-input push once a sharp probe watches: the agent already waited
-/// several seconds (Claude Code: 6 s) before it told us.
-pub const NEEDS_INPUT_SHARP_DELAY: Duration = Duration::from_secs(5);
-
 /// What kind of push is watched, as far as presence cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Waiting {
@@ -35,7 +31,8 @@ pub struct Watcher {
 }
 
 impl Watcher {
-    /// Watches a push scheduled at `scheduled_ms` to wait `delay`. `env` is the hook's
+    /// Watches a push scheduled at `scheduled_ms` to wait `delay` (a Needs-input push:
+    /// `cfg.needs_input_delay` once a sharp probe watches, when shorter). `env` is the hook's
     /// environment; `baseline` the terminal's reading when the push was scheduled (`None`: no
     /// terminal check, as before). Other probes take their first reading as their baseline.
     pub fn new(
@@ -63,7 +60,7 @@ impl Watcher {
             watch = watch.confirming_input(CONFIRM_INPUT);
         }
         if waiting == Waiting::NeedsInput {
-            watch = watch.shortened_when_sharp(NEEDS_INPUT_SHARP_DELAY);
+            watch = watch.shortened_when_sharp(cfg.needs_input_delay);
         }
         let session = ClaudeSessionProbe::from_env(
             env.claude_config_dir.as_deref(),

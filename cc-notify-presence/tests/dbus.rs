@@ -2,18 +2,14 @@
 //! its logind template for `LockedHint`, a Mutter IdleMonitor object and its gnome_screensaver
 //! template for GNOME.
 
-#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
-
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use crate::common::{Daemon, run, wait_for};
 use cc_notify_core::activity::{ActivityProbe, Certainty};
 use cc_notify_core::presence::{PresenceConfig, Watch, WatchStep};
 use cc_notify_presence::{GnomeProbe, LogindProbe, now_ms};
-use common::{Daemon, run, wait_for};
 
 const WAIT: Duration = Duration::from_secs(15);
 

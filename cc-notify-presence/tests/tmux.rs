@@ -2,18 +2,14 @@
 //! plays the user's terminal, its pane running `tmux attach` to the agent's session, and keys
 //! are sent to that outer pane as a person would type them.
 
-#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
-
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use crate::common::{now_secs, run, wait_for};
 use cc_notify_core::activity::{ActivityProbe, Certainty, Reading};
 use cc_notify_core::presence::{PresenceConfig, Reason, Watch, WatchStep};
 use cc_notify_presence::TmuxProbe;
-use common::{now_secs, run, wait_for};
 
 const WAIT: Duration = Duration::from_secs(10);
 

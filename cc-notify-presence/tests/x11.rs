@@ -1,17 +1,13 @@
 //! The X11 probe against a real X server (Xvfb, started with `-noreset` so that a probe
 //! disconnecting does not reset its idle counter) and real input from xdotool.
 
-#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
-
-mod common;
-
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use crate::common::{Daemon, run, wait_for};
 use cc_notify_core::activity::{ActivityProbe, Certainty};
 use cc_notify_core::presence::{PresenceConfig, Watch, WatchStep};
 use cc_notify_presence::{X11Probe, now_ms};
-use common::{Daemon, run, wait_for};
 
 const WAIT: Duration = Duration::from_secs(10);
 

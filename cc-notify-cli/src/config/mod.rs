@@ -13,6 +13,9 @@
 //! typing_window = 10   # seconds; clamped to the terminal probe's 8 s resolution
 //! grace = 15           # seconds of watching the terminal after the delay
 //! rate_limit = 5       # minimum seconds between two Done pushes of one session
+//! needs_input_delay = 5  # seconds a Needs-input push waits once a sharp probe watches
+//! reminder_after = 120 # seconds without input after a typing skip before the reminder
+//! reminder_for = 1800  # seconds the reminder watch lasts; 0: no reminders
 //!
 //! [sessions]
 //! headless = "skip"    # "skip" | "notify"

@@ -49,6 +49,9 @@ struct RawTiming {
     typing_window: Option<u64>,
     grace: Option<u64>,
     rate_limit: Option<u64>,
+    needs_input_delay: Option<u64>,
+    reminder_after: Option<u64>,
+    reminder_for: Option<u64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -139,6 +142,22 @@ pub(super) fn parse(text: &str) -> Result<(Config, Vec<String>), Unlocated> {
     }
     if let Some(v) = timing.rate_limit {
         c.engine.rate_limit = secs("timing.rate_limit", v)?;
+    }
+    if let Some(v) = timing.needs_input_delay {
+        c.presence.needs_input_delay = secs("timing.needs_input_delay", v)?;
+    }
+    if let Some(v) = timing.reminder_after {
+        if v == 0 {
+            return Err(Unlocated::at_key(
+                "timing.reminder_after",
+                "0 s would remind you while you type: use at least 1 (to turn reminders off, set \
+                 reminder_for = 0)",
+            ));
+        }
+        c.presence.reminder.after = secs("timing.reminder_after", v)?;
+    }
+    if let Some(v) = timing.reminder_for {
+        c.presence.reminder.watch_for = secs("timing.reminder_for", v)?;
     }
 
     if let Some(headless) = raw.sessions.headless {

@@ -178,7 +178,13 @@ fn refused_values_name_the_key_and_why() {
         err("[timing]\ngrace = 86401\n"),
         "config.toml:2:9: timing.grace: 86401 s is more than a day (86400 s)"
     );
-    for key in ["typing_window", "rate_limit"] {
+    for key in [
+        "typing_window",
+        "rate_limit",
+        "needs_input_delay",
+        "reminder_after",
+        "reminder_for",
+    ] {
         let e = err(&format!("[timing]\n{key} = 100000\n"));
         assert!(e.starts_with("config.toml:2:"), "{e}");
         assert!(e.contains(&format!("timing.{key}: 100000 s")), "{e}");
@@ -192,6 +198,25 @@ fn refused_values_name_the_key_and_why() {
     );
     let e = err("[delivery]\nretries = 21\n");
     assert_eq!(e, "config.toml:2:11: delivery.retries: 21 is more than 20");
+    let e = err("[timing]\nreminder_after = 0\n");
+    assert_eq!(
+        e,
+        "config.toml:2:18: timing.reminder_after: 0 s would remind you while you type: use at \
+         least 1 (to turn reminders off, set reminder_for = 0)"
+    );
+}
+
+#[test]
+fn the_presence_keys_reach_what_the_deliverer_is_handed() {
+    let text = "[timing]\nneeds_input_delay = 2\nreminder_after = 30\nreminder_for = 600\n";
+    let presence = load_text(text, &no_env).unwrap().config.presence;
+    assert_eq!(presence.needs_input_delay, Duration::from_secs(2));
+    assert_eq!(presence.reminder.after, Duration::from_secs(30));
+    assert_eq!(presence.reminder.watch_for, Duration::from_secs(600));
+    let defaults = load_text("", &no_env).unwrap().config.presence;
+    assert_eq!(defaults.needs_input_delay, Duration::from_secs(5));
+    assert_eq!(defaults.reminder.after, Duration::from_secs(120));
+    assert_eq!(defaults.reminder.watch_for, Duration::from_secs(1800));
 }
 
 #[test]
@@ -310,6 +335,9 @@ const ALTERNATES: &[(&str, &str)] = &[
     ("timing.typing_window", "20"),
     ("timing.grace", "30"),
     ("timing.rate_limit", "0"),
+    ("timing.needs_input_delay", "2"),
+    ("timing.reminder_after", "30"),
+    ("timing.reminder_for", "0"),
     ("sessions.headless", "\"notify\""),
     ("progress.enabled", "true"),
     ("progress.min_interval", "30"),

@@ -23,3 +23,4 @@ mod progress;
 mod security;
 mod setup_and_quiet;
 mod setup_backends;
+mod terminal_wait;

@@ -27,6 +27,11 @@ impl Tui {
     /// Starts `claude` in a 160x45 tmux pane in the world's project, with its environment,
     /// and waits until the prompt is ready.
     pub fn start(world: &World) -> Self {
+        Self::start_with(world, &[])
+    }
+
+    /// [`start`](Self::start) with `extra` added to the environment (a system bus, say).
+    pub fn start_with(world: &World, extra: &[(&str, String)]) -> Self {
         let socket = world.scratch().join("tmux.sock");
         let terminal = world.scratch().join("terminal.sock");
         let mut tui = Self {
@@ -39,7 +44,7 @@ impl Tui {
             .to_vec();
         args.push("-c".into());
         args.push(world.project.to_string_lossy().into_owned());
-        for (key, value) in world.env() {
+        for (key, value) in world.env().iter().chain(extra) {
             args.push("-e".into());
             args.push(format!("{key}={value}"));
         }

@@ -20,12 +20,10 @@ use crate::presence::rule::Evidence;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ReminderConfig {
-    /// Send reminders at all. Default true.
-    pub enabled: bool,
     /// Input stopped this long means the user left. Default 120 s.
     #[serde(with = "secs")]
     pub after: Duration,
-    /// Stop watching this long after the skip. Default 1800 s.
+    /// Stop watching this long after the skip; zero: no reminders at all. Default 1800 s.
     #[serde(with = "secs")]
     pub watch_for: Duration,
 }
@@ -33,7 +31,6 @@ pub struct ReminderConfig {
 impl Default for ReminderConfig {
     fn default() -> Self {
         ReminderConfig {
-            enabled: true,
             after: Duration::from_secs(120),
             watch_for: Duration::from_secs(1800),
         }
@@ -66,14 +63,9 @@ pub struct Reminder {
 impl Reminder {
     /// Starts watching after a push was skipped at `skipped_ms` (Unix ms).
     pub fn new(skipped_ms: u64, cfg: ReminderConfig) -> Reminder {
-        let end_ms = if cfg.enabled {
-            skipped_ms.saturating_add(millis(cfg.watch_for))
-        } else {
-            skipped_ms
-        };
         Reminder {
             cfg,
-            end_ms,
+            end_ms: skipped_ms.saturating_add(millis(cfg.watch_for)),
             decided: None,
             reason: None,
         }
@@ -216,9 +208,9 @@ mod tests {
     }
 
     #[test]
-    fn disabled_gives_up_at_once() {
+    fn no_watch_gives_up_at_once() {
         let cfg = ReminderConfig {
-            enabled: false,
+            watch_for: Duration::ZERO,
             ..ReminderConfig::default()
         };
         let mut r = Reminder::new(SKIP, cfg);

@@ -1,7 +1,5 @@
 //! Shared by the tests against real components: daemons stopped by pid, and bounded waits.
 
-#![allow(dead_code, reason = "each test file uses part of it")]
-
 use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
