@@ -163,8 +163,9 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 /// How many bytes of padding an in-place save may leave beyond twice the state's length.
 const PAD_SLACK: usize = 4096;
 
-/// Options that never follow a symlink in the last component and create files 0600.
-pub(crate) fn nofollow() -> OpenOptions {
+/// Options that never follow a symlink in the last component and create files 0600: how every
+/// file in the state dir is opened.
+pub fn nofollow() -> OpenOptions {
     let mut o = OpenOptions::new();
     #[cfg(unix)]
     {

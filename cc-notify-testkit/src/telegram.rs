@@ -237,6 +237,35 @@ fn fail(code: u16, description: &str) -> Reply {
     )
 }
 
+/// A request's `chat_id`, a number or a numeric string as the Bot API takes it.
+fn chat_of(body: &Value) -> Option<i64> {
+    match body.get("chat_id") {
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::String(s)) => s.parse::<i64>().ok(),
+        _ => None,
+    }
+}
+
+/// A request's `text` as the user will see it (HTML entities parsed), refused as the Bot API
+/// refuses it: empty, unparseable, or longer than it takes (`too_long` is the method's words).
+fn text_of(body: &Value, too_long: &str) -> Result<String, Reply> {
+    let raw = body.get("text").and_then(Value::as_str).unwrap_or_default();
+    let text = match body.get("parse_mode").and_then(Value::as_str) {
+        None => raw.to_owned(),
+        Some("HTML") => {
+            parse_html(raw).map_err(|why| bad(&format!("can't parse entities: {why}")))?
+        }
+        Some(_) => return Err(bad("unsupported parse_mode")),
+    };
+    if text.trim().is_empty() {
+        return Err(bad("message text is empty"));
+    }
+    if text.encode_utf16().count() > MAX_TEXT_UNITS {
+        return Err(bad(too_long));
+    }
+    Ok(text)
+}
+
 fn bad(description: &str) -> Reply {
     fail(400, &format!("Bad Request: {description}"))
 }
@@ -343,30 +372,16 @@ fn check_markup(markup: &Value) -> Result<(), &'static str> {
 
 impl Telegram {
     fn send_message(&mut self, body: &Value) -> Reply {
-        let chat_id = match body.get("chat_id") {
-            None => return bad("chat_id is empty"),
-            Some(Value::Number(n)) => n.as_i64(),
-            Some(Value::String(s)) => s.parse::<i64>().ok(),
-            Some(_) => None,
-        };
-        let Some(chat_id) = chat_id.filter(|c| self.chats.contains(c)) else {
+        if body.get("chat_id").is_none() {
+            return bad("chat_id is empty");
+        }
+        let Some(chat_id) = chat_of(body).filter(|c| self.chats.contains(c)) else {
             return bad("chat not found");
         };
-        let raw = body.get("text").and_then(Value::as_str).unwrap_or_default();
-        let text = match body.get("parse_mode").and_then(Value::as_str) {
-            None => raw.to_owned(),
-            Some("HTML") => match parse_html(raw) {
-                Ok(t) => t,
-                Err(why) => return bad(&format!("can't parse entities: {why}")),
-            },
-            Some(_) => return bad("unsupported parse_mode"),
+        let text = match text_of(body, "message is too long") {
+            Ok(t) => t,
+            Err(reply) => return reply,
         };
-        if text.trim().is_empty() {
-            return bad("message text is empty");
-        }
-        if text.encode_utf16().count() > MAX_TEXT_UNITS {
-            return bad("message is too long");
-        }
         let reply_markup = body.get("reply_markup").cloned();
         if let Some(m) = &reply_markup
             && let Err(why) = check_markup(m)
@@ -390,12 +405,7 @@ impl Telegram {
 
     /// `editMessageText` (with `text`) or `editMessageReplyMarkup` (without).
     fn edit(&mut self, method: &str, body: &Value) -> Reply {
-        let chat_id = match body.get("chat_id") {
-            Some(Value::Number(n)) => n.as_i64(),
-            Some(Value::String(s)) => s.parse::<i64>().ok(),
-            _ => None,
-        };
-        let Some(chat_id) = chat_id else {
+        let Some(chat_id) = chat_of(body) else {
             return bad("chat_id is empty");
         };
         let Some(message_id) = body.get("message_id").and_then(Value::as_i64) else {
@@ -408,22 +418,10 @@ impl Telegram {
             return bad(why);
         }
         let text = if method == "editMessageText" {
-            let raw = body.get("text").and_then(Value::as_str).unwrap_or_default();
-            let text = match body.get("parse_mode").and_then(Value::as_str) {
-                None => raw.to_owned(),
-                Some("HTML") => match parse_html(raw) {
-                    Ok(t) => t,
-                    Err(why) => return bad(&format!("can't parse entities: {why}")),
-                },
-                Some(_) => return bad("unsupported parse_mode"),
-            };
-            if text.trim().is_empty() {
-                return bad("message text is empty");
+            match text_of(body, "MESSAGE_TOO_LONG") {
+                Ok(t) => Some(t),
+                Err(reply) => return reply,
             }
-            if text.encode_utf16().count() > MAX_TEXT_UNITS {
-                return bad("MESSAGE_TOO_LONG");
-            }
-            Some(text)
         } else {
             None
         };

@@ -8,7 +8,7 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use cc_notify_core::approval::{InstallSecret, RequestId};
-use cc_notify_core::store::session_file_stem;
+use cc_notify_core::store::{nofollow, session_file_stem};
 
 use super::{PENDING_DIR, SECRET_FILE};
 
@@ -36,12 +36,7 @@ pub(super) fn install_secret(state: &Path) -> io::Result<InstallSecret> {
     // the same moment sees either no key or the whole key, never a half-written one.
     let tmp = state.join(format!("{SECRET_FILE}.tmp{}", std::process::id()));
     let _ = std::fs::remove_file(&tmp);
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(&tmp)?;
+    let mut f = nofollow().write(true).create_new(true).open(&tmp)?;
     let written = f
         .write_all(secret.to_hex().as_bytes())
         .and_then(|()| f.sync_all());
@@ -91,12 +86,7 @@ impl Marker {
         let started = crate::process::process_start_time(me).unwrap_or(0);
         let content = format!("{id}\t{tool}\t{me}:{started}");
         let _ = std::fs::remove_file(&path);
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&path)?;
+        let mut f = nofollow().write(true).create_new(true).open(&path)?;
         f.write_all(content.as_bytes())?;
         Ok(Marker { path, content })
     }
@@ -151,12 +141,7 @@ pub(super) fn take_deferred(state: &Path, session_id: &str) -> Option<Vec<u8>> {
 /// symlink.
 pub(super) fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(&tmp)?;
+    let mut f = nofollow().write(true).create_new(true).open(&tmp)?;
     f.write_all(bytes)?;
     drop(f);
     std::fs::rename(&tmp, path).inspect_err(|_| {

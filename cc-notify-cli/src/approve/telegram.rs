@@ -39,6 +39,7 @@ use cc_notify_core::NotifyError;
 use cc_notify_core::approval::{
     Decision, InstallSecret, RequestId, answer_request_id, answer_token,
 };
+use cc_notify_core::store::nofollow;
 use serde_json::{Value, json};
 
 use super::{Channel, Ended, POLL, Seen, Shown};
@@ -245,7 +246,7 @@ impl TelegramChannel {
             }
         }
         if let Some(next) = next {
-            let _ = write_atomic(&offset_file, next.to_string().as_bytes());
+            let _ = super::files::write_new(&offset_file, next.to_string().as_bytes());
         }
         Ok(true)
     }
@@ -346,32 +347,15 @@ fn make_private_dir(dir: &Path) -> io::Result<()> {
 /// cannot be opened: then this process does not poll, and its window ends in an abstention
 /// unless another waiter polls).
 fn try_lock(path: &Path) -> Option<File> {
-    let f = OpenOptions::new()
+    let f = nofollow()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
         .open(path)
         .ok()?;
     f.try_lock().ok()?;
     Some(f)
-}
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(&tmp)?;
-    f.write_all(bytes)?;
-    drop(f);
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
 }
 
 /// A waiting request's inbox: the taps another waiter's poll read for it, one
@@ -389,12 +373,10 @@ impl Inbox {
 
     fn create(dir: &Path, id: &RequestId) -> io::Result<Inbox> {
         let path = Inbox::path(dir, id);
-        let file = OpenOptions::new()
+        let file = nofollow()
             .read(true)
             .write(true)
             .create_new(true)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW)
             .open(&path)?;
         Ok(Inbox {
             path,
