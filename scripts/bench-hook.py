@@ -318,7 +318,10 @@ AGENT_TURNS = [
     ("codex", "tool", ["UserPromptSubmit", "PreToolUse", "PostToolUse", "Stop"]),
     ("gemini", "tool", ["BeforeAgent", "BeforeTool", "AfterTool", "AfterAgent"]),
     ("copilot", "tool-fails", ["userPromptSubmitted", "preToolUse", "postToolUse", "agentStop"]),
-    ("qwen", "tool-fails", ["UserPromptSubmit", "PreToolUse", "PostToolUseFailure", "Stop"]),
+    # Qwen's tool-fails turn ends in an error push, sent at once with no presence check: its
+    # deliverer would be sending beside the next round's runs. Its plain turn schedules a
+    # delayed push, like the others' (and Claude Code's Stop).
+    ("qwen", "plain", ["UserPromptSubmit", "Stop"]),
 ]
 
 
