@@ -22,6 +22,8 @@ import json
 import os
 import pathlib
 import re
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -66,6 +68,20 @@ def payloads():
     return turn * 2 + others
 
 
+def stop_processes_of(state):
+    """Stops what the hooks started for `state` (deliverers, the outbox retrier): they run in
+    their own sessions, so they are found by the state dir in their environment."""
+    mark = f"CC_NOTIFY_STATE_DIR={state}".encode()
+    for proc in pathlib.Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if mark in (proc / "environ").read_bytes().split(b"\0"):
+                os.kill(int(proc.name), signal.SIGTERM)
+        except (OSError, ProcessLookupError):
+            pass
+
+
 def main():
     binary = build()
     work = pathlib.Path(tempfile.mkdtemp(prefix="hook-order-"))
@@ -98,6 +114,8 @@ def main():
     finally:
         holder.kill()
         holder.wait()
+        stop_processes_of(work / "state")
+        shutil.rmtree(work, ignore_errors=True)
     if len(names) < 100:
         sys.exit(f"hook-order: only {len(names)} functions seen; is valgrind installed?")
     OUT.write_text("".join(f"{n}\n" for n in sorted(names)))
