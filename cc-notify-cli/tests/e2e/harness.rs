@@ -413,13 +413,64 @@ pub fn tmux_at<S: AsRef<OsStr>>(socket: &Path, args: &[S]) -> Output {
     out
 }
 
-/// Stops the tmux server at `socket`; best effort (it may be gone already, or never started).
+/// Stops the tmux server at `socket` and every process its panes started; best effort (it may
+/// be gone already, or never started). The panes' processes are found first and killed after
+/// the server: some agents (Gemini CLI re-executes itself under a second `node`) outlive the
+/// hang-up the server sends them, and would otherwise run on after the test.
 pub fn kill_tmux_server(socket: &Path) {
+    let panes = Command::new("tmux")
+        .arg("-S")
+        .arg(socket)
+        .args(["list-panes", "-a", "-F", "#{pane_pid}"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    let roots: Vec<u32> = panes
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect();
+    let started = descendants(&roots);
     let _ = Command::new("tmux")
         .arg("-S")
         .arg(socket)
         .arg("kill-server")
         .output();
+    if !started.is_empty() {
+        let _ = Command::new("kill")
+            .arg("-KILL")
+            .args(started.iter().map(u32::to_string))
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+}
+
+/// `roots` and every process below them, from each process's parent in `/proc/PID/stat`.
+fn descendants(roots: &[u32]) -> Vec<u32> {
+    let parent_of = |pid: u32| -> Option<u32> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // "pid (comm) state ppid …": the command may hold spaces and parentheses.
+        stat.rsplit_once(')')?
+            .1
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()
+    };
+    let all: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| Some((pid, parent_of(pid)?)))
+        .collect();
+    let mut found: Vec<u32> = roots.to_vec();
+    let mut i = 0;
+    while i < found.len() {
+        let parent = found[i];
+        found.extend(all.iter().filter(|(_, pp)| *pp == parent).map(|(p, _)| *p));
+        i += 1;
+    }
+    found
 }
 
 /// One push as the tests look at it.
