@@ -168,6 +168,28 @@ fn tap(url: &str, body: &str) {
     assert!(answer.starts_with("HTTP/1.1 200"), "tap refused: {answer}");
 }
 
+impl Approvals {
+    /// After an abstention, `session`'s usual Needs-input push is scheduled once and reaches
+    /// ntfy as a plain push (no buttons).
+    fn needs_input_push_follows(&self, session: &str) {
+        assert_eq!(
+            self.world.decisions(session, "scheduled").len(),
+            1,
+            "{:?}",
+            self.world.log()
+        );
+        assert!(
+            wait_until(|| self
+                .ntfy
+                .messages()
+                .iter()
+                .any(|m| m["topic"] == TOPIC && !m["actions"].is_array())),
+            "no Needs-input push after the abstention: {:?}",
+            self.world.log()
+        );
+    }
+}
+
 /// Waits (bounded) for the hook to exit; its output.
 fn finish(mut child: Child) -> Output {
     let deadline = Instant::now() + PATIENCE;
@@ -387,21 +409,7 @@ fn claude_codes_own_permission_notice_waits_for_the_phone_and_follows_only_a_mis
     // Nobody answered: the usual Needs-input push follows the abstention.
     let out = finish(hook);
     assert!(out.stdout.is_empty());
-    assert_eq!(
-        a.world.decisions("s1", "scheduled").len(),
-        1,
-        "{:?}",
-        a.world.log()
-    );
-    assert!(
-        wait_until(|| a
-            .ntfy
-            .messages()
-            .iter()
-            .any(|m| m["topic"] == TOPIC && !m["actions"].is_array())),
-        "no Needs-input push after the abstention: {:?}",
-        a.world.log()
-    );
+    a.needs_input_push_follows("s1");
 
     // Answered from the phone: the held notice goes, no push.
     let hook = a.spawn(bash("s2", "make deploy"));
@@ -887,19 +895,5 @@ fn an_unanswered_codex_request_still_gets_the_usual_needs_input_push() {
     let out = finish(child);
     assert!(out.stdout.is_empty());
     // Nobody answered: Codex's dialog waits, and the usual push follows.
-    assert_eq!(
-        a.world.decisions("c1", "scheduled").len(),
-        1,
-        "{:?}",
-        a.world.log()
-    );
-    assert!(
-        wait_until(|| a
-            .ntfy
-            .messages()
-            .iter()
-            .any(|m| m["topic"] == TOPIC && !m["actions"].is_array())),
-        "no Needs-input push: {:?}",
-        a.world.log()
-    );
+    a.needs_input_push_follows("c1");
 }
